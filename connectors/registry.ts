@@ -1,0 +1,7 @@
+import type { ConnectorDefinition } from './contract.js'
+import { staticConnector } from './static/index.js'
+
+/** Every connector type the config accepts, by its `type:` value. */
+export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
+  staticConnector,
+] as unknown as readonly ConnectorDefinition[]
