@@ -1,7 +1,9 @@
 import type { ConnectorDefinition } from './contract.js'
+import { memoryConnector } from './memory/index.js'
 import { staticConnector } from './static/index.js'
 
 /** Every connector type the config accepts, by its `type:` value. */
 export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
   staticConnector,
+  memoryConnector,
 ] as unknown as readonly ConnectorDefinition[]

@@ -86,3 +86,19 @@ export function isAbortError(error: unknown): boolean {
     error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
   )
 }
+
+/** Every connector that ran for a lookup failed: staff must see an error, not "no customers". */
+export class LookupFailedError extends Error {
+  override readonly name = 'LookupFailedError'
+  readonly code = 'lookup_failed'
+
+  constructor(
+    readonly target: string,
+    readonly failures: readonly { readonly connector: string; readonly kind: FailureKind }[],
+    /** Each connector's part, for logs and metrics. */
+    readonly runs: readonly unknown[] = [],
+  ) {
+    const named = failures.map((f) => `${f.connector}: ${FAILURE_LABELS[f.kind]}`).join(', ')
+    super(`${target} unavailable: ${named}`)
+  }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+import { text } from 'node:stream/consumers'
+
+import { ConfigError, RequestError } from './errors.js'
+import { Gateway } from './engine/gateway.js'
+import { closeConnectors, startConnectors } from './engine/live.js'
+import { loadConfig } from './config/load.js'
+import { createLogger } from './log.js'
+import { configPath } from './paths.js'
+import { startServer } from './serve.js'
+import { parseArgs, UsageError, type ParsedArgs } from './cli/args.js'
+import { checkConnectors, formatCheck } from './cli/check.js'
+import { ajaxCommand, commandParams, lookupCommand, type CommandAnswer } from './cli/lookup.js'
+import { helpspotUrls } from './cli/urls.js'
+
+const USAGE = `livelookup: HelpSpot Live Lookup gateway
+
+  livelookup serve   [--config FILE] [--port N]
+  livelookup lookup  [--config FILE] [--source NAME] [customer_id first_name last_name email phone Custom...]
+  livelookup lookup  [--config FILE] [--source NAME] --customer_id=123 --email ...
+  livelookup lookup  [--config FILE] [--source NAME] < query      (query string or JSON)
+  livelookup ajax    [--config FILE] --field NAME --callingField=Custom12 --Custom12=term
+  livelookup check   [--config FILE]
+  livelookup urls    [--config FILE] [--base URL]
+
+Without --config, LIVELOOKUP_CONFIG names the config file, else the built-in demo is used.`
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv)
+  switch (args.command) {
+    case 'serve':
+      return serveCommand(args)
+    case 'lookup':
+    case 'ajax':
+      return oneShot(args)
+    case 'check':
+      return check(args)
+    case 'urls':
+      return urls(args)
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`)
+      return args.command ? 0 : 2
+    default:
+      throw new UsageError(`unknown command ${args.command}`)
+  }
+}
+
+async function serveCommand(args: ParsedArgs): Promise<number> {
+  const configFile = configPath(args.options.get('config'))
+  const config = await loadConfig(configFile)
+  const logger = createLogger({ level: config.log.level })
+  const port = args.options.has('port') ? Number(args.options.get('port')) : undefined
+  const running = await startServer({ configFile, port, logger })
+
+  process.stderr.write(`livelookup-gateway is listening on ${running.url}\n\n`)
+  process.stderr.write(`${helpspotUrls(running.service.current.config, running.url)}\n\n`)
+  process.on('SIGHUP', () => void running.service.reload())
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      logger.info('shutting down')
+      void running.stop().then(resolve)
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+  logger.flush()
+  return 0
+}
+
+/** `lookup` and `ajax`: one answer on stdout, logs on stderr, then exit. */
+async function oneShot(args: ParsedArgs): Promise<number> {
+  const config = await loadConfig(configPath(args.options.get('config')))
+  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, fd: 2, sync: true })
+  const { live } = startConnectors(config, logger)
+  const gateway = new Gateway(config, live)
+
+  try {
+    const needsStdin = args.fields.size === 0 && args.positional.length === 0 && !process.stdin.isTTY
+    const params = commandParams(args, gateway, needsStdin ? await text(process.stdin) : undefined)
+    let answer: CommandAnswer
+    if (args.command === 'ajax') {
+      const field = args.options.get('field')
+      if (!field) throw new UsageError('ajax needs --field NAME')
+      answer = await ajaxCommand(gateway, field, params)
+    } else {
+      answer = await lookupCommand(gateway, args.options.get('source'), params)
+    }
+    process.stdout.write(answer.stdout)
+    if (answer.problem) process.stderr.write(`${answer.problem}\n`)
+    return answer.problem ? 1 : 0
+  } finally {
+    await closeConnectors(live.values(), logger)
+  }
+}
+
+async function check(args: ParsedArgs): Promise<number> {
+  const config = await loadConfig(configPath(args.options.get('config')))
+  const logger = createLogger({ level: 'silent' })
+  const { live } = startConnectors(config, logger)
+  try {
+    const rows = await checkConnectors(new Gateway(config, live))
+    process.stdout.write(`config ok: ${config.file}\n\n${formatCheck(rows)}\n`)
+    return rows.every((row) => row.ok) ? 0 : 1
+  } finally {
+    await closeConnectors(live.values(), logger)
+  }
+}
+
+async function urls(args: ParsedArgs): Promise<number> {
+  const config = await loadConfig(configPath(args.options.get('config')))
+  const host = config.server.host && config.server.host !== '0.0.0.0' ? config.server.host : '127.0.0.1'
+  const base = args.options.get('base') ?? `http://${host}:${config.server.port}`
+  process.stdout.write(`${helpspotUrls(config, base)}\n`)
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+    if (process.argv[2] !== 'serve') setImmediate(() => process.exit(code))
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.problems.join('\n')}\n`)
+    else if (error instanceof UsageError || error instanceof RequestError) {
+      process.stderr.write(`livelookup: ${error.message}\n`)
+    } else process.stderr.write(`livelookup: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(2)
+  },
+)

@@ -1,0 +1,118 @@
+import { z } from 'zod'
+
+import { count, duration } from './fields.js'
+
+/** HelpSpot's element names: letters, digits and `_`, starting with a letter. */
+export const elementName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a HelpSpot field name such as email or Custom3')
+
+/** The five fields HelpSpot sends positionally on the command line, in its own order. */
+export const DEFAULT_POSITIONAL = ['customer_id', 'first_name', 'last_name', 'email', 'phone']
+
+export const serverSchema = z
+  .object({
+    /** Port to listen on; LIVELOOKUP_PORT overrides. */
+    port: count.default(8080),
+    /** Address to listen on. Defaults to all interfaces with keys, loopback without. */
+    host: z.string().min(1).optional(),
+    /** Accepted caller keys: `?key=`, Bearer token, Basic password or `/k/<key>/` prefix. */
+    keys: z.array(z.string().min(8, 'keys must be at least 8 characters')).default([]),
+    /** Client CIDR allow-list. */
+    allow: z.array(z.string().min(1)).default([]),
+    /** Proxies whose X-Forwarded-For is believed. */
+    trustProxies: z.array(z.string().min(1)).default([]),
+    /** Overall time for one lookup, fan-out included. */
+    deadline: duration.default(5_000),
+    /** Per-client requests per second (token bucket); 0 turns rate limiting off. */
+    rateLimit: z
+      .object({ perSecond: count.default(50), burst: count.default(100) })
+      .strict()
+      .optional(),
+    /** Time in-flight lookups get to finish at shutdown. */
+    shutdownGrace: duration.default(10_000),
+  })
+  .strict()
+
+export const cacheSchema = z
+  .object({
+    /** How long an answer is reused; 0 turns the cache off. */
+    ttl: duration.default(60_000),
+    /** How long an empty answer is reused. */
+    emptyTtl: duration.optional(),
+    /** How long past its ttl a stale answer may be served while it is refreshed. */
+    staleTtl: duration.default(300_000),
+    /** `memory`, or a `redis://` URL shared by every replica. */
+    store: z
+      .string()
+      .regex(/^(memory|rediss?:\/\/.+)$/, 'expected memory or a redis:// URL')
+      .default('memory'),
+    /** Most answers kept by the memory store. */
+    maxEntries: count.default(10_000),
+  })
+  .strict()
+
+export const cliSchema = z
+  .object({
+    positional: z.array(elementName).default(DEFAULT_POSITIONAL),
+    customFields: z.array(count).default([]),
+  })
+  .strict()
+
+export const logSchema = z
+  .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .strict()
+
+export const sourceSchema = z
+  .object({
+    connectors: z.array(z.string().min(1)).min(1),
+    columns: z.array(elementName).optional(),
+    limit: count.pipe(z.number().min(1).max(1000)).default(25),
+    mergeBy: z.enum(['email', 'customer_id', 'none']).default('email'),
+    labels: z.record(elementName, z.string()).default({}),
+  })
+  .strict()
+
+export const fieldSchema = z
+  .object({
+    connector: z.string().min(1),
+    rules: z.array(z.record(z.string(), z.unknown())).min(1),
+    value: z.string().min(1),
+    description: z.string().min(1),
+    limit: count.pipe(z.number().min(1).max(1000)).default(50),
+    encoding: z.enum(['utf-8', 'iso-8859-1']).default('utf-8'),
+  })
+  .strict()
+
+/** The keys every connector has, whatever its type. */
+export const connectorCommonShape = {
+  type: z.string(),
+  rules: z.array(z.record(z.string(), z.unknown())).default([]),
+  map: z.record(elementName, z.string().min(1)).optional(),
+  html: z.record(elementName, z.string()).default({}),
+  timeout: duration.optional(),
+}
+
+export const ruleWhen = z.object({
+  when: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected input names')).min(1),
+})
+
+export const topSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    cache: cacheSchema.default(cacheSchema.parse({})),
+    cli: cliSchema.default(cliSchema.parse({})),
+    log: logSchema.default(logSchema.parse({})),
+    connectors: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), z.record(z.string(), z.unknown())),
+    sources: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), sourceSchema)
+      .default({}),
+    fields: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), fieldSchema).default({}),
+  })
+  .strict()
+
+export type TopConfig = z.output<typeof topSchema>
+export type SourceConfig = z.output<typeof sourceSchema>
+export type FieldConfig = z.output<typeof fieldSchema>
+export type ServerConfig = z.output<typeof serverSchema>
+export type CacheConfig = z.output<typeof cacheSchema>

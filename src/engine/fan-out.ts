@@ -1,0 +1,77 @@
+import type { BackendRecord, Connector, LookupInput } from '../../connectors/contract.js'
+import { ConnectorError, asConnectorError, type FailureKind } from '../errors.js'
+
+/** One connector's part in a lookup, ready to run. */
+export interface SearchJob {
+  readonly connector: string
+  readonly live: Connector
+  readonly rule: unknown
+  /** The inputs the rule searches with. */
+  readonly when: readonly string[]
+  readonly input: LookupInput
+  readonly attributes: readonly string[]
+  readonly limit: number
+  readonly timeoutMs: number
+}
+
+/** What one connector did during a lookup. */
+export type SearchRun =
+  | { readonly connector: string; readonly ok: true; readonly durationMs: number; readonly records: BackendRecord[] }
+  | { readonly connector: string; readonly ok: false; readonly durationMs: number; readonly error: ConnectorError }
+
+/**
+ * Runs every job at once under the lookup's deadline, each also under its own timeout. A job
+ * that fails or runs late is reported and the others still answer; a connector that ignores its
+ * signal is abandoned at the deadline, so the lookup always finishes on time.
+ */
+export function fanOut(jobs: readonly SearchJob[], deadline: AbortSignal): Promise<SearchRun[]> {
+  return Promise.all(jobs.map((job) => runJob(job, deadline)))
+}
+
+async function runJob(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
+  const started = performance.now()
+  const signal = AbortSignal.any([deadline, AbortSignal.timeout(job.timeoutMs)])
+  const { connector } = job
+
+  try {
+    if (signal.aborted) throw new ConnectorError('timeout', 'the lookup deadline passed')
+    const search = job.live.search({
+      rule: job.rule,
+      input: job.input,
+      attributes: job.attributes,
+      limit: job.limit,
+      signal,
+    })
+    const records = await abandonOnAbort(search, signal)
+    return { connector, ok: true, durationMs: elapsed(started), records: records.slice(0, job.limit) }
+  } catch (error) {
+    return { connector, ok: false, durationMs: elapsed(started), error: asConnectorError(error, signal) }
+  }
+}
+
+/** Settles with `work`, or rejects with a timeout as soon as `signal` aborts. */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new ConnectorError('timeout', 'no answer before the timeout'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100
+}
+
+/** The failures of a fan-out, for the error answer and the logs. */
+export function failuresOf(runs: readonly SearchRun[]): { connector: string; kind: FailureKind }[] {
+  return runs.flatMap((run) => (run.ok ? [] : [{ connector: run.connector, kind: run.error.kind }]))
+}

@@ -1,0 +1,114 @@
+import type { Connector, LookupInput } from '../../connectors/contract.js'
+import type { ConnectorSettings, FieldSettings, GatewayConfig, SourceSettings } from '../config/load.js'
+import { LookupFailedError, RequestError } from '../errors.js'
+import type { AjaxOption } from '../render/xml.js'
+import { mergeCustomers, rankCustomers, toCustomers, type Customer } from './customers.js'
+import { fanOut, failuresOf, type SearchJob, type SearchRun } from './fan-out.js'
+import { chooseRule } from './rules.js'
+
+/** A live connector and the settings it was built from. */
+export interface LiveConnector {
+  readonly settings: ConnectorSettings
+  readonly connector: Connector
+}
+
+/** What a lookup found, with each connector's part for logs and metrics. */
+export interface LookupAnswer<T> {
+  readonly items: readonly T[]
+  readonly runs: readonly SearchRun[]
+}
+
+/**
+ * The lookup engine: picks each connector's rule, runs the connectors of a source side by side
+ * under one deadline, and merges, ranks and limits what they return.
+ */
+export class Gateway {
+  constructor(
+    readonly config: GatewayConfig,
+    readonly connectors: ReadonlyMap<string, LiveConnector>,
+  ) {}
+
+  /** The source served at `/livelookup/<name>`; the first one when no name is given. */
+  source(name: string | undefined): SourceSettings {
+    const source = name === undefined ? this.config.sources.values().next().value : this.config.sources.get(name)
+    if (!source) throw new RequestError(404, 'unknown_source', `no source is named ${name ?? '(default)'}`)
+    return source
+  }
+
+  field(name: string): FieldSettings {
+    const field = this.config.fields.get(name)
+    if (!field) throw new RequestError(404, 'unknown_field', `no AJAX field is named ${name}`)
+    return field
+  }
+
+  /** Searches every connector of a source. Throws LookupFailedError when all that ran failed. */
+  async lookup(source: SourceSettings, input: LookupInput, deadline = this.deadline()): Promise<LookupAnswer<Customer>> {
+    const jobs = source.connectors.flatMap((name) => this.plan(name, input, source.limit))
+    const runs = await fanOut(jobs, deadline)
+    this.throwIfAllFailed(source.name, runs)
+
+    const found: Customer[] = []
+    runs.forEach((run, i) => {
+      if (!run.ok) return
+      const job = jobs[i]!
+      const settings = this.live(job.connector).settings
+      const rank = source.connectors.indexOf(job.connector)
+      found.push(...toCustomers(run.records, settings, rank, input, job.when))
+    })
+
+    const customers = rankCustomers(mergeCustomers(found, source.mergeBy)).slice(0, source.limit)
+    return { items: customers, runs }
+  }
+
+  /** Searches an AJAX field's connector with its own rules. */
+  async ajax(field: FieldSettings, input: LookupInput, deadline = this.deadline()): Promise<LookupAnswer<AjaxOption>> {
+    const rule = chooseRule(field.rules, input)
+    if (!rule) return { items: [], runs: [] }
+
+    const live = this.live(field.connector)
+    const job: SearchJob = {
+      connector: field.connector,
+      live: live.connector,
+      rule: rule.compiled,
+      when: rule.when,
+      input,
+      attributes: [field.value, field.description],
+      limit: field.limit,
+      timeoutMs: live.settings.timeoutMs,
+    }
+    const runs = await fanOut([job], deadline)
+    this.throwIfAllFailed(field.name, runs)
+
+    const [run] = runs
+    const records = run?.ok ? run.records : []
+    const options = records
+      .map((record) => ({ value: record[field.value] ?? '', description: record[field.description] ?? '' }))
+      .filter((option) => option.value !== '' && option.value !== '0')
+    return { items: options, runs }
+  }
+
+  /** A signal that aborts when the configured deadline passes. */
+  deadline(): AbortSignal {
+    return AbortSignal.timeout(this.config.server.deadline)
+  }
+
+  private plan(name: string, input: LookupInput, limit: number): SearchJob[] {
+    const live = this.live(name)
+    const rule = chooseRule(live.settings.rules, input)
+    if (!rule) return []
+    const attributes = live.settings.map ? [...new Set(Object.values(live.settings.map))] : []
+    const { timeoutMs } = live.settings
+    return [{ connector: name, live: live.connector, rule: rule.compiled, when: rule.when, input, attributes, limit, timeoutMs }]
+  }
+
+  private live(name: string): LiveConnector {
+    const live = this.connectors.get(name)
+    if (!live) throw new Error(`connector ${name} is not running`)
+    return live
+  }
+
+  private throwIfAllFailed(target: string, runs: readonly SearchRun[]): void {
+    if (runs.length === 0 || runs.some((run) => run.ok)) return
+    throw new LookupFailedError(target, failuresOf(runs), runs)
+  }
+}

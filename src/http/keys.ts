@@ -1,0 +1,86 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+import type { MiddlewareHandler } from 'hono'
+
+const KEY_PREFIX = '/k/'
+
+/**
+ * The route path of a request, without a leading `/k/<key>` segment: HelpSpot appends its own
+ * `?` to AJAX field URLs, so a key there can only travel in the path.
+ */
+export function pathOf(request: Request): string {
+  const path = rawPath(request.url)
+  if (!path.startsWith(KEY_PREFIX)) return path
+  const end = path.indexOf('/', KEY_PREFIX.length)
+  return end < 0 ? '/' : path.slice(end)
+}
+
+function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3)
+  if (start < 0) return '/'
+  const query = url.indexOf('?', start)
+  return query < 0 ? url.slice(start) : url.slice(start, query)
+}
+
+/** Every place a caller may put its key, in the order they are looked at. */
+export function presentedKeys(request: Request): string[] {
+  const found: string[] = []
+  const path = rawPath(request.url)
+  if (path.startsWith(KEY_PREFIX)) {
+    const end = path.indexOf('/', KEY_PREFIX.length)
+    found.push(safeDecode(path.slice(KEY_PREFIX.length, end < 0 ? undefined : end)))
+  }
+
+  const query = new URL(request.url).searchParams.get('key')
+  if (query) found.push(query)
+
+  const authorization = request.headers.get('authorization') ?? ''
+  const [scheme = '', credentials = ''] = authorization.split(' ', 2)
+  if (/^bearer$/i.test(scheme) && credentials) found.push(credentials.trim())
+  if (/^basic$/i.test(scheme) && credentials) {
+    const decoded = Buffer.from(credentials.trim(), 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon >= 0) found.push(decoded.slice(colon + 1))
+  }
+  return found
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+/**
+ * True when `presented` equals one of `keys`. Comparing fixed-length digests with
+ * timingSafeEqual, and always against every key, keeps the time independent of how much of a
+ * key was right and of which key matched.
+ */
+export function keyMatches(presented: string, keys: readonly string[]): boolean {
+  const candidate = digest(presented)
+  let matched = false
+  for (const key of keys) matched = timingSafeEqual(candidate, digest(key)) || matched
+  return matched
+}
+
+/** Refuses a call without a configured key (401) or with a wrong one (403). */
+export function requireKey(keys: () => readonly string[]): MiddlewareHandler {
+  return async (c, next) => {
+    const accepted = keys()
+    if (accepted.length === 0) return next()
+
+    const presented = presentedKeys(c.req.raw)
+    if (presented.length === 0) {
+      c.header('www-authenticate', 'Bearer realm="livelookup"')
+      return c.text('a key is required', 401)
+    }
+    if (!presented.some((key) => keyMatches(key, accepted))) return c.text('the key is not valid', 403)
+    return next()
+  }
+}

@@ -1,0 +1,52 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino'
+
+/** Fields that may hold a secret wherever they appear in a log event. */
+const REDACTED = [
+  'password',
+  'key',
+  'keys',
+  'token',
+  'secret',
+  'clientSecret',
+  'authorization',
+  'url',
+  '*.password',
+  '*.key',
+  '*.keys',
+  '*.token',
+  '*.secret',
+  '*.clientSecret',
+  '*.authorization',
+  '*.url',
+  'headers.authorization',
+  'req.headers.authorization',
+]
+
+export interface LogOptions {
+  readonly level?: LevelWithSilent
+  /** 1 for stdout (the server), 2 for stderr (the CLI, whose stdout is XML). */
+  readonly fd?: 1 | 2
+  /** Write synchronously: for short-lived commands whose output must not be lost. */
+  readonly sync?: boolean
+}
+
+/**
+ * The gateway's logger: JSON lines, secrets redacted, written asynchronously in batches so a
+ * slow terminal or pipe never holds up a lookup.
+ */
+export function createLogger(options: LogOptions = {}): Logger {
+  const level = options.level ?? (process.env.LIVELOOKUP_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info'
+  const sync = options.sync ?? false
+  const destination = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
+
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  )
+}

@@ -1,0 +1,90 @@
+import type { LookupInput } from '../connectors/contract.js'
+import { RequestError } from './errors.js'
+
+/** The most a query string or a form body may hold. */
+export const MAX_PARAMS_BYTES = 64 * 1024
+
+/** Parameters as HelpSpot sent them, decoded once, last occurrence winning. */
+export type RawParams = Map<string, string>
+
+/**
+ * Parses a query string or form body the way PHP does (`+` is a space, empty values kept, the
+ * last of a repeated name wins). Malformed percent-encoding is the caller's mistake.
+ */
+export function parseQueryString(text: string, into: RawParams = new Map()): RawParams {
+  if (text.length > MAX_PARAMS_BYTES) {
+    throw new RequestError(413, 'too_large', 'the query is larger than 64 KiB')
+  }
+
+  for (const pair of text.split('&')) {
+    if (!pair) continue
+    const equals = pair.indexOf('=')
+    const name = decodePart(equals < 0 ? pair : pair.slice(0, equals), 'a parameter name')
+    const value = equals < 0 ? '' : decodePart(pair.slice(equals + 1), name)
+    into.set(name, value)
+  }
+  return into
+}
+
+function decodePart(text: string, what: string): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text
+  if (!spaced.includes('%')) return spaced
+  try {
+    return decodeURIComponent(spaced)
+  } catch {
+    throw new RequestError(400, 'malformed_encoding', `${printable(what)} is not valid percent-encoding`)
+  }
+}
+
+function printable(name: string): string {
+  return name.replace(/[^\w.-]/g, '?').slice(0, 64)
+}
+
+/** Names whose values HelpSpot's browser side encodes twice. */
+const DOUBLE_ENCODED = /^(?:[sx][A-Z]\w*|Custom\d+)$/
+const PERCENT_SEQUENCE = /%[0-9A-Fa-f]{2}/
+/** Control characters, NUL included: never part of a name, an email or a phone number. */
+const CONTROL = /[\u0000-\u001f\u007f]+/g
+
+/** Parameters that are never inputs: the caller's key is a secret, not a search value. */
+const NOT_INPUTS = new Set(['key'])
+
+/**
+ * Turns raw parameters into a lookup input: the second decoding of `s*`, `x*` and `Custom<N>`
+ * values undone, control characters removed, values trimmed, empty ones left out.
+ */
+export function toLookupInput(params: RawParams): LookupInput {
+  const input: Record<string, string> = {}
+
+  for (const [name, raw] of params) {
+    if (NOT_INPUTS.has(name)) continue
+    let value = raw
+    if (DOUBLE_ENCODED.test(name) && PERCENT_SEQUENCE.test(value)) value = decodeOnceMore(value)
+    value = value.replace(CONTROL, ' ').trim()
+    if (value) input[name] = value
+  }
+  return input
+}
+
+function decodeOnceMore(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+/**
+ * HelpSpot's address book sends no `customer_id` parameter at all, only `source_id`, the names
+ * and `acting_*`; the Live Lookup tab always sends it, empty or not.
+ */
+export function isAddressBookCall(params: RawParams): boolean {
+  return !params.has('customer_id')
+}
+
+/** For AJAX fields: the search term is the value of the field named by `callingField`. */
+export function withSearchTerm(input: LookupInput): LookupInput {
+  const calling = input.callingField
+  const term = calling === undefined ? undefined : input[calling]
+  return term === undefined ? input : { ...input, term }
+}

@@ -1,0 +1,71 @@
+import type { AddressInfo } from 'node:net'
+
+import { serve, type ServerType } from '@hono/node-server'
+import type { Logger } from 'pino'
+
+import type { ConnectorDefinition } from '../connectors/contract.js'
+import { createApp } from './http/app.js'
+import { Service } from './service.js'
+
+export interface ServeOptions {
+  readonly configFile: string
+  readonly port?: number
+  readonly logger: Logger
+  readonly definitions?: readonly ConnectorDefinition[]
+}
+
+export interface RunningServer {
+  readonly service: Service
+  readonly server: ServerType
+  readonly url: string
+  /** Stops accepting, lets in-flight lookups finish within the grace period, closes pools. */
+  stop(): Promise<void>
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+/**
+ * Starts the HTTP server. Without keys it listens on loopback only, whatever `server.host`
+ * says, because HelpSpot sends no credentials of its own and the directory must stay private.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { logger } = options
+  const service = await Service.start(options.configFile, logger, options.definitions)
+  const { server: settings } = service.current.config
+  const envPort = process.env.LIVELOOKUP_PORT ? Number(process.env.LIVELOOKUP_PORT) : undefined
+  const port = options.port ?? envPort ?? settings.port
+
+  const open = settings.keys.length > 0
+  let hostname = settings.host ?? (open ? '0.0.0.0' : '127.0.0.1')
+  if (!open && !LOOPBACK.has(hostname)) {
+    logger.warn({ host: hostname }, 'no server.keys configured: listening on loopback only')
+    hostname = '127.0.0.1'
+  }
+
+  const app = createApp({ gateway: () => service.current, logger })
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started))
+    started.once('error', reject)
+  })
+
+  const address = server.address() as AddressInfo
+  const shownHost = hostname === '0.0.0.0' ? '127.0.0.1' : hostname
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`
+  logger.info({ url, keys: settings.keys.length, loopbackOnly: !open }, 'listening')
+
+  return {
+    service,
+    server,
+    url,
+    stop: () => stopServer(server, service, settings.shutdownGrace),
+  }
+}
+
+async function stopServer(server: ServerType, service: Service, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
+  if ('closeIdleConnections' in server) server.closeIdleConnections()
+  await Promise.race([closed, grace])
+  if ('closeAllConnections' in server) server.closeAllConnections()
+  await service.close()
+}
