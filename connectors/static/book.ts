@@ -1,0 +1,130 @@
+import type { BackendRecord, LookupInput } from '../contract.js'
+import { visitInFileOrder } from './file-order.js'
+import { needleOf, type StaticRule } from './pattern.js'
+import {
+  buildColumnIndex,
+  candidatesOf,
+  columnFinder,
+  rowMatches,
+  type ColumnIndex,
+  type Table,
+} from './table.js'
+
+/** One pattern of a rule, bound to a lookup's inputs and to its column's index. */
+interface BoundPattern {
+  readonly index: ColumnIndex
+  readonly mode: 'exact' | 'prefix' | 'contains'
+  readonly needle: string
+}
+
+/**
+ * A loaded address book: its rows and the indexes of the columns rules have searched. A column
+ * is indexed the first time a rule uses it; the index is kept until the file is reloaded.
+ */
+export class Book {
+  readonly #table: Table
+  readonly #find: (name: string) => number | undefined
+  readonly #indexes = new Map<number, ColumnIndex>()
+  readonly #unknown: (column: string) => void
+  readonly #reported = new Set<string>()
+
+  /** `unknown` hears once about each column a rule names but the file lacks. */
+  constructor(
+    table: Table,
+    readonly signature: string,
+    unknown: (column: string) => void,
+  ) {
+    this.#table = table
+    this.#find = columnFinder(table.columns)
+    this.#unknown = unknown
+  }
+
+  get size(): number {
+    return this.#table.rows.length
+  }
+
+  get columns(): readonly string[] {
+    return this.#table.columns
+  }
+
+  get raggedRows(): number {
+    return this.#table.raggedRows
+  }
+
+  /** Names of the columns indexed so far, so a reloaded file can index them at once. */
+  indexedColumns(): string[] {
+    return [...this.#indexes.keys()].map((at) => this.#table.columns[at]!)
+  }
+
+  /** Indexes the named columns now rather than on the next lookup. */
+  warm(columns: readonly string[]): void {
+    for (const column of columns) this.#indexOf(column)
+  }
+
+  /** Runs one rule: the rows matching every pattern, in file order, at most `limit`. */
+  search(
+    rule: StaticRule,
+    input: LookupInput,
+    attributes: readonly string[],
+    limit: number,
+  ): BackendRecord[] {
+    const bound = this.#bind(rule, input)
+    if (!bound || limit <= 0) return []
+
+    const driver = bound
+      .map((pattern) => ({
+        pattern,
+        candidates: candidatesOf(pattern.index, pattern.mode, pattern.needle),
+      }))
+      .reduce((best, next) => (next.candidates.count < best.candidates.count ? next : best))
+    const others = bound.filter((pattern) => pattern !== driver.pattern)
+
+    const rows: number[] = []
+    visitInFileOrder(driver.candidates.lists, (id) => {
+      const matches = others.every((other) => rowMatches(other.index, other.mode, other.needle, id))
+      if (matches) rows.push(id)
+      return rows.length < limit
+    })
+
+    return rows.map((id) => this.#record(id, attributes))
+  }
+
+  /** Fills each pattern; undefined when a pattern can match nothing. */
+  #bind(rule: StaticRule, input: LookupInput): BoundPattern[] | undefined {
+    const bound: BoundPattern[] = []
+    for (const pattern of rule.patterns) {
+      const index = this.#indexOf(pattern.column)
+      const needle = needleOf(pattern, input)
+      if (!index || !needle) return undefined
+      bound.push({ index, mode: pattern.mode, needle })
+    }
+    return bound
+  }
+
+  #indexOf(column: string): ColumnIndex | undefined {
+    const at = this.#find(column)
+    if (at === undefined) {
+      if (!this.#reported.has(column)) this.#unknown(column)
+      this.#reported.add(column)
+      return undefined
+    }
+
+    let index = this.#indexes.get(at)
+    if (!index) {
+      index = buildColumnIndex(this.#table.rows, at)
+      this.#indexes.set(at, index)
+    }
+    return index
+  }
+
+  #record(id: number, attributes: readonly string[]): BackendRecord {
+    const row = this.#table.rows[id] ?? []
+    const record: BackendRecord = {}
+    for (const attribute of attributes) {
+      const at = this.#find(attribute)
+      const value = at === undefined ? '' : (row[at] ?? '')
+      if (value) record[attribute] = value
+    }
+    return record
+  }
+}
