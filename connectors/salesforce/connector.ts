@@ -1,0 +1,170 @@
+import type { Record as SalesforceRecord } from 'jsforce'
+
+import { ConnectorError, asConnectorError } from '../../src/errors.js'
+import type { BackendRecord, Connector, ConnectorContext, SearchRequest } from '../contract.js'
+import { logIn, useTransport, type SalesforceLibrary, type Session } from './auth.js'
+import { apiFailure, isExpiredSession, loginFailure } from './errors.js'
+import { authFlowOf, type SalesforceOptions } from './options.js'
+import { pickFields } from './records.js'
+import { renderQuery, type SalesforceRule } from './rule.js'
+import { untilAborted } from './abort.js'
+import { SessionCache } from './session.js'
+import {
+  DeadlineTransport,
+  openSocketPools,
+  type RetryPolicy,
+  type SocketPools,
+} from './transport.js'
+
+type Work<T> = (connection: InstanceType<SalesforceLibrary['Connection']>) => Promise<T>
+
+/** A Salesforce connector: one cached session, a transport per lookup, sockets kept alive. */
+export class SalesforceConnector implements Connector<SalesforceRule> {
+  private pools: SocketPools | undefined
+  private readonly sessions: SessionCache
+  private readonly secrets: readonly string[]
+
+  constructor(
+    private readonly library: SalesforceLibrary,
+    private readonly options: SalesforceOptions,
+    private readonly context: ConnectorContext,
+    private readonly retry?: RetryPolicy,
+  ) {
+    const { clientSecret, password, securityToken } = options
+    this.secrets = [clientSecret, password, securityToken].filter(
+      (value): value is string => !!value,
+    )
+    this.sessions = new SessionCache((signal) => this.logIn(signal), context.timeoutMs)
+  }
+
+  async search(request: SearchRequest<SalesforceRule>): Promise<BackendRecord[]> {
+    const { rule, input, attributes, limit, signal } = request
+    try {
+      signal.throwIfAborted()
+      if (limit <= 0) return []
+      const text = renderQuery(rule, input, limit)
+      const records = await this.withSession(signal, (connection) =>
+        rule.language === 'soql'
+          ? runQuery(connection, text, limit)
+          : runSearch(connection, text, limit),
+      )
+      return records.map((record) => pickFields(record, attributes))
+    } catch (error) {
+      throw asConnectorError(error, signal)
+    }
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    try {
+      signal.throwIfAborted()
+      const root = `/services/data/v${this.options.apiVersion}/`
+      await this.withSession(signal, (connection) => connection.request(root))
+    } catch (error) {
+      throw asConnectorError(error, signal)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.sessions.close()
+    this.pools?.http.destroy()
+    this.pools?.https.destroy()
+    this.pools = undefined
+  }
+
+  /** Runs `work` with the cached session; an expired session is renewed once and tried again. */
+  private async withSession<T>(signal: AbortSignal, work: Work<T>): Promise<T> {
+    const session = await this.sessions.get(signal)
+    try {
+      return await this.attempt(session, signal, work)
+    } catch (error) {
+      if (!isExpiredSession(error)) throw error
+      this.context.logger.info({ event: 'salesforce_session_expired' })
+    }
+
+    this.sessions.forget(session)
+    const renewed = await this.sessions.get(signal)
+    try {
+      return await this.attempt(renewed, signal, work)
+    } catch (error) {
+      if (!isExpiredSession(error)) throw error
+      throw new ConnectorError(
+        'auth',
+        'Salesforce refused a freshly renewed session (INVALID_SESSION_ID)',
+        {
+          cause: error,
+        },
+      )
+    }
+  }
+
+  private async attempt<T>(session: Session, signal: AbortSignal, work: Work<T>): Promise<T> {
+    const transport = new DeadlineTransport(this.socketPools(), signal, this.retry)
+    const { accessToken, instanceUrl } = session
+    const connection = new this.library.Connection({
+      accessToken,
+      instanceUrl,
+      version: this.options.apiVersion,
+    })
+    try {
+      return await untilAborted(work(useTransport(connection, transport)), signal)
+    } catch (error) {
+      if (isExpiredSession(error)) throw error
+      throw apiFailure({ error, status: transport.lastStatus, signal, secrets: this.secrets })
+    }
+  }
+
+  private async logIn(signal: AbortSignal): Promise<Session> {
+    const transport = new DeadlineTransport(this.socketPools(), signal, this.retry)
+    const started = Date.now()
+    const flow = authFlowOf(this.options)
+    try {
+      const session = await logIn(this.library, this.options, this.context.configDir, transport)
+      this.context.logger.info({
+        event: 'salesforce_login',
+        flow,
+        durationMs: Date.now() - started,
+      })
+      return session
+    } catch (error) {
+      const failure = loginFailure({
+        error,
+        status: transport.lastStatus,
+        signal,
+        secrets: this.secrets,
+      })
+      this.context.logger.warn({
+        event: 'salesforce_login_failed',
+        flow,
+        kind: failure.kind,
+        err: failure.message,
+      })
+      throw failure
+    }
+  }
+
+  private socketPools(): SocketPools {
+    this.pools ??= openSocketPools()
+    return this.pools
+  }
+}
+
+async function runQuery(
+  connection: Parameters<Work<unknown>>[0],
+  soql: string,
+  limit: number,
+): Promise<SalesforceRecord[]> {
+  const result = await connection.query<SalesforceRecord>(soql, {
+    autoFetch: true,
+    maxFetch: limit,
+  })
+  return result.records.slice(0, limit)
+}
+
+async function runSearch(
+  connection: Parameters<Work<unknown>>[0],
+  sosl: string,
+  limit: number,
+): Promise<SalesforceRecord[]> {
+  const result = await connection.search(sosl)
+  return (result.searchRecords ?? []).slice(0, limit)
+}

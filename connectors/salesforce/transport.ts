@@ -1,0 +1,162 @@
+import http from 'node:http'
+import https from 'node:https'
+import { PassThrough } from 'node:stream'
+
+/** A request as jsforce hands it to its transport. */
+export interface TransportRequest {
+  readonly url: string
+  readonly method: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: unknown
+}
+
+/** An answer as jsforce expects it back from its transport. */
+export interface TransportResponse {
+  readonly statusCode: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** The keep-alive sockets of one connector, destroyed when it closes. */
+export interface SocketPools {
+  readonly http: http.Agent
+  readonly https: https.Agent
+}
+
+/** How often a failed GET is tried again, and how long to wait before the first retry. */
+export interface RetryPolicy {
+  readonly retries: number
+  readonly backoffMs: number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 2, backoffMs: 100 }
+
+const RETRY_STATUS = new Set([500, 502, 503, 504])
+const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'])
+const MAX_BODY_BYTES = 16 * 1024 * 1024
+
+/** Opens the socket pools of one connector. */
+export function openSocketPools(): SocketPools {
+  return {
+    http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+  }
+}
+
+/**
+ * The HTTP transport handed to jsforce for one lookup. jsforce's own transport cannot be
+ * cancelled and retries with back-off for up to half a minute; this one sends every request
+ * under the lookup's signal, so an abort destroys the socket at once, and retries a failed GET
+ * only a few times, each wait cut short by the same signal.
+ */
+export class DeadlineTransport {
+  /** The status of the last answer, so errors can be told apart by more than their text. */
+  lastStatus: number | undefined
+
+  constructor(
+    private readonly pools: SocketPools,
+    private readonly signal: AbortSignal,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  /** Called by jsforce: a promise that also offers the (unused) response stream. */
+  httpRequest(request: TransportRequest): Promise<TransportResponse> & { stream(): PassThrough } {
+    const promise = this.sendWithRetries(request)
+    return Object.assign(promise, { stream: () => new PassThrough() })
+  }
+
+  private async sendWithRetries(request: TransportRequest): Promise<TransportResponse> {
+    for (let attempt = 0; ; attempt += 1) {
+      const retryable = request.method === 'GET' && attempt < this.retry.retries
+      try {
+        const response = await this.send(request)
+        this.lastStatus = response.statusCode
+        if (!retryable || !RETRY_STATUS.has(response.statusCode)) return response
+      } catch (error) {
+        if (!retryable || !RETRY_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+      }
+      await pause(this.retry.backoffMs * 2 ** attempt, this.signal)
+    }
+  }
+
+  private send(request: TransportRequest): Promise<TransportResponse> {
+    const signal = this.signal
+    signal.throwIfAborted()
+    const url = new URL(request.url)
+    const secure = url.protocol === 'https:'
+    const client = secure ? https : http
+    const agent = secure ? this.pools.https : this.pools.http
+
+    const body =
+      typeof request.body === 'string' || Buffer.isBuffer(request.body) ? request.body : undefined
+    const headers = withLength(request.headers ?? {}, body)
+
+    return new Promise((resolve, reject) => {
+      const outgoing = client.request(url, { method: request.method, headers, agent })
+      const abort = (): void => {
+        outgoing.destroy()
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', abort, { once: true })
+      const settle =
+        <T>(done: (value: T) => void) =>
+        (value: T) => {
+          signal.removeEventListener('abort', abort)
+          done(value)
+        }
+
+      outgoing.once('error', settle(reject))
+      outgoing.once('response', (incoming) =>
+        readResponse(incoming).then(settle(resolve), settle(reject)),
+      )
+      outgoing.end(body)
+    })
+  }
+}
+
+function withLength(
+  headers: Readonly<Record<string, string>>,
+  body: string | Buffer | undefined,
+): Record<string, string> {
+  const sized = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')
+  if (body === undefined || sized) return { ...headers }
+  return { ...headers, 'content-length': String(Buffer.byteLength(body)) }
+}
+
+async function readResponse(incoming: http.IncomingMessage): Promise<TransportResponse> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) {
+      incoming.destroy()
+      throw new Error(`the answer is larger than ${MAX_BODY_BYTES} bytes`)
+    }
+    chunks.push(chunk as Buffer)
+  }
+
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return {
+    statusCode: incoming.statusCode ?? 0,
+    headers,
+    body: Buffer.concat(chunks).toString('utf8'),
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted()
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop)
+      resolve()
+    }, ms)
+    const stop = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', stop, { once: true })
+  })
+}
