@@ -64,3 +64,14 @@ function latin1Fallback(char: string): string {
   const base = char.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
   return base.length > 0 && [...base].every((c) => c.charCodeAt(0) <= 0xff) ? base : '?'
 }
+
+/**
+ * Text for an xmlbuilder2 text node or attribute. NOTE: xmlbuilder2 leaves an `&` that starts
+ * something shaped like an entity (`&lt;`, `&T;`) as it is, treating the text as escaped
+ * already; connector data is never escaped already, so every `&` is escaped here first and the
+ * builder then leaves those `&amp;` alone. Without this, stored `&lt;script&gt;` would reach
+ * HelpSpot as live markup and `AT&T;` as an undefined entity.
+ */
+export function xmlText(text: string): string {
+  return stripXmlIllegal(text).replaceAll('&', '&amp;')
+}

@@ -3,7 +3,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 
 import type { Customer } from '../engine/customers.js'
 import { isTrue } from '../engine/customers.js'
-import { cdataParts, escapeHtml, stripAngles, stripXmlIllegal, toLatin1 } from './escape.js'
+import { cdataParts, escapeHtml, stripAngles, stripXmlIllegal, toLatin1, xmlText } from './escape.js'
 
 /** The fields HelpSpot inserts into a request: they must stay plain text, no entities. */
 const INSERTABLE = new Set(['customer_id', 'first_name', 'last_name', 'email', 'phone'])
@@ -33,7 +33,7 @@ function document(): XMLBuilder {
 export function renderLiveLookup(customers: readonly Customer[], view: LiveLookupView): string {
   const root = document().ele('livelookup', {
     version: '1.0',
-    ...(view.columns?.length ? { columns: view.columns.join(',') } : {}),
+    ...(view.columns?.length ? { columns: xmlText(view.columns.join(',')) } : {}),
   })
 
   for (const customer of customers) {
@@ -69,12 +69,12 @@ function addressBookEntry(node: XMLBuilder, customer: Customer, view: LiveLookup
 }
 
 function field(node: XMLBuilder, element: string, text: string, view: LiveLookupView): void {
-  labelled(node.ele(element), element, view).txt(text)
+  labelled(node.ele(element), element, view).txt(xmlText(text))
 }
 
 function labelled(node: XMLBuilder, element: string, view: LiveLookupView): XMLBuilder {
   const label = view.labels[element]
-  return label === undefined ? node : node.att('label', label)
+  return label === undefined ? node : node.att('label', xmlText(label))
 }
 
 function orderedFields(fields: Record<string, string>): string[] {
@@ -101,8 +101,8 @@ export function renderAjax(options: readonly AjaxOption[], encoding: AjaxEncodin
 
   for (const option of options) {
     const node = root.ele('option')
-    node.ele('value').txt(text(option.value))
-    node.ele('description').txt(text(option.description))
+    node.ele('value').txt(xmlText(text(option.value)))
+    node.ele('description').txt(xmlText(text(option.description)))
   }
 
   const xml = root.end()

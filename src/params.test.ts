@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+
+import { RequestError } from './errors.js'
+import { isAddressBookCall, parseQueryString, toLookupInput, withSearchTerm } from './params.js'
+
+describe('parseQueryString', () => {
+  it('reads + as a space and keeps empty values, as PHP builds them', () => {
+    const params = parseQueryString('first_name=Mary+Ann&email=&phone')
+    expect([...params]).toEqual([
+      ['first_name', 'Mary Ann'],
+      ['email', ''],
+      ['phone', ''],
+    ])
+  })
+
+  it('lets the last of a repeated name win', () => {
+    expect(parseQueryString('email=a%40x.com&email=b%40x.com').get('email')).toBe('b@x.com')
+  })
+
+  it('refuses malformed percent-encoding with a 400 naming the parameter', () => {
+    const error = (() => {
+      try {
+        parseQueryString('last_name=%E0%A4%A')
+      } catch (caught) {
+        return caught
+      }
+    })() as RequestError
+    expect(error).toBeInstanceOf(RequestError)
+    expect(error.status).toBe(400)
+    expect(error.message).toBe('last_name is not valid percent-encoding')
+  })
+
+  it('refuses a query over 64 KiB with a 413', () => {
+    expect(() => parseQueryString(`a=${'x'.repeat(64 * 1024)}`)).toThrowError(
+      expect.objectContaining({ status: 413 }),
+    )
+  })
+})
+
+describe('toLookupInput', () => {
+  it('decodes s*, x* and Custom<N> values a second time, and core fields only once', () => {
+    const input = toLookupInput(
+      parseQueryString(
+        'email=a%2540b.com&sEmail=bob%2540example.com&xCategory=Sales%2520EU&Custom3=New%2BYork&Custom4=50%25',
+      ),
+    )
+    expect(input).toMatchObject({
+      email: 'a%40b.com',
+      sEmail: 'bob@example.com',
+      xCategory: 'Sales EU',
+      Custom3: 'New+York',
+      Custom4: '50%',
+    })
+  })
+
+  it('trims values, removes control characters and leaves out empty ones', () => {
+    const input = toLookupInput(parseQueryString('first_name=+Bob+&last_name=%00Jo%00nes&email=+&phone='))
+    expect(input).toEqual({ first_name: 'Bob', last_name: 'Jo nes' })
+  })
+
+  it('never treats the caller key as an input', () => {
+    expect(toLookupInput(parseQueryString('key=secret&email=a%40b.com'))).toEqual({ email: 'a@b.com' })
+  })
+})
+
+describe('isAddressBookCall', () => {
+  it('recognises the address book by the missing customer_id parameter', () => {
+    expect(isAddressBookCall(parseQueryString('source_id=0&first_name=&last_name=Jo'))).toBe(true)
+    expect(isAddressBookCall(parseQueryString('source_id=0&customer_id=&last_name=Jo'))).toBe(false)
+  })
+})
+
+describe('withSearchTerm', () => {
+  it('takes the term from the field callingField names', () => {
+    expect(withSearchTerm({ callingField: 'Custom12', Custom12: 'Supp' }).term).toBe('Supp')
+    expect(withSearchTerm({ callingField: 'Custom12' }).term).toBeUndefined()
+  })
+})
