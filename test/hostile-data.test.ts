@@ -30,7 +30,7 @@ connectors:
         match: { last: "{term}*" }
     map: { customer_id: id, first_name: first, last_name: last, email: email, organization: company, Custom2: note, description: long }
     html:
-      link: "<a href=\\"https://crm.example.com/?q={last_name}\\">{organization}</a>"
+      link: "<a href=\\"https://crm.example.com/?q={last_name}\\">{organization}</a> ]]> end"
 sources:
   people:
     connectors: [crm]
@@ -77,7 +77,7 @@ describe('hostile data from a connector', () => {
     const link = customers[0]!.link as string
 
     expect(link).toBe(
-      '<a href="https://crm.example.com/?q=Łukasz ]]&gt; &lt;img src=x onerror=alert(1)&gt;">[31mred</a>',
+      '<a href="https://crm.example.com/?q=Łukasz ]]&gt; &lt;img src=x onerror=alert(1)&gt;">[31mred</a> ]]> end',
     )
     expect(xml).toContain(']]]]><![CDATA[>')
   })
