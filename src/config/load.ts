@@ -202,7 +202,7 @@ function compileRules(
       loaded.push({ when, compiled: definition.compile(rule as never, options as never) })
     } catch (error) {
       if (!(error instanceof RuleError)) throw error
-      problems.add(error.key ? [...path, error.key] : path, error.message)
+      problems.add(error.key ? [...path, ...error.key.split('.')] : path, error.message)
     }
   })
 
@@ -228,7 +228,12 @@ class Problems {
     const result = schema.safeParse(value)
     if (result.success) return result.data
     for (const issue of result.error.issues) {
-      this.add([...at, ...(issue.path as (string | number)[])], describeIssue(issue))
+      const path = [...at, ...(issue.path as (string | number)[])]
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) this.add([...path, key], 'unknown key')
+      } else {
+        this.add(path, describeIssue(issue))
+      }
     }
     return undefined
   }
@@ -250,7 +255,6 @@ class Problems {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.join(', ')}`
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required'
   return issue.message
 }

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 
 import { count, duration } from './fields.js'
@@ -7,8 +8,25 @@ export const elementName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a HelpSpot field name such as email or Custom3')
 
+/** An IPv4 or IPv6 address, or a CIDR range such as `10.0.0.0/8` or `fd00::/8`. */
+export const cidr = z
+  .string()
+  .refine(
+    (text) => ipaddr.isValid(text) || ipaddr.isValidCIDR(text),
+    'expected an IP address or a CIDR range such as 10.0.0.0/8',
+  )
+
 /** The five fields HelpSpot sends positionally on the command line, in its own order. */
 export const DEFAULT_POSITIONAL = ['customer_id', 'first_name', 'last_name', 'email', 'phone']
+
+export const breakerSchema = z
+  .object({
+    /** Consecutive failures that open a connector's breaker; 0 turns breakers off. */
+    failures: count.default(5),
+    /** How long an open breaker skips the connector before it lets one probe through. */
+    coolDown: duration.default(30_000),
+  })
+  .strict()
 
 export const serverSchema = z
   .object({
@@ -19,9 +37,9 @@ export const serverSchema = z
     /** Accepted caller keys: `?key=`, Bearer token, Basic password or `/k/<key>/` prefix. */
     keys: z.array(z.string().min(8, 'keys must be at least 8 characters')).default([]),
     /** Client CIDR allow-list. */
-    allow: z.array(z.string().min(1)).default([]),
+    allow: z.array(cidr).default([]),
     /** Proxies whose X-Forwarded-For is believed. */
-    trustProxies: z.array(z.string().min(1)).default([]),
+    trustProxies: z.array(cidr).default([]),
     /** Overall time for one lookup, fan-out included. */
     deadline: duration.default(5_000),
     /** Per-client requests per second (token bucket); 0 turns rate limiting off. */
@@ -31,6 +49,8 @@ export const serverSchema = z
       .optional(),
     /** Time in-flight lookups get to finish at shutdown. */
     shutdownGrace: duration.default(10_000),
+    /** Each connector's circuit breaker. */
+    breaker: breakerSchema.default(breakerSchema.parse({})),
   })
   .strict()
 
@@ -116,3 +136,4 @@ export type SourceConfig = z.output<typeof sourceSchema>
 export type FieldConfig = z.output<typeof fieldSchema>
 export type ServerConfig = z.output<typeof serverSchema>
 export type CacheConfig = z.output<typeof cacheSchema>
+export type BreakerConfig = z.output<typeof breakerSchema>

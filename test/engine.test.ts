@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { testGateway, type TestGateway } from './helpers/gateway.js'
+import { customersOf } from './helpers/xml.js'
+
+const RULES = `
+    rules:
+      - when: [last_name]
+        match: { last: "{last_name}*" }
+    map: { customer_id: id, first_name: first, last_name: last, email: email, phone: phone, organization: org }`
+
+const ENGINE_CONFIG = `
+server:
+  deadline: 1s
+connectors:
+  directory:
+    type: memory
+    records:
+      - { id: d1, first: Bob, last: Jones, email: BOB@example.com, phone: "", org: "" }
+      - { id: d2, first: Ann, last: Jonas, email: ann@example.com, phone: "555-2", org: Directory Org }
+${RULES}
+  crm:
+    type: memory
+    delay: 20ms
+    records:
+      - { id: c1, first: Robert, last: Jones, email: bob@example.com, phone: "555-1", org: CRM Org }
+      - { id: c3, first: Cy, last: Jonesy, email: "", phone: "555-3", org: CRM Org }
+${RULES}
+  slow:
+    type: memory
+    delay: 5s
+    timeout: 100ms
+    records: [{ id: s1, first: Sam, last: Jones, email: sam@example.com }]
+${RULES}
+  deaf:
+    type: memory
+    delay: 5s
+    ignoreAbort: true
+    timeout: 150ms
+    records: [{ id: x1, first: Deaf, last: Jones, email: deaf@example.com }]
+${RULES}
+  broken:
+    type: memory
+    fail: auth
+${RULES}
+  down:
+    type: memory
+    fail: unreachable
+${RULES}
+  ids-only:
+    type: memory
+    records: [{ id: d1, first: Bobby, last: Jones, email: other@example.com }]
+${RULES}
+sources:
+  merged:
+    connectors: [directory, crm]
+  byid:
+    connectors: [directory, ids-only]
+    mergeBy: customer_id
+  unmerged:
+    connectors: [directory, ids-only]
+    mergeBy: none
+  limited:
+    connectors: [directory, crm]
+    limit: 2
+  partial:
+    connectors: [slow, broken, directory, deaf]
+  failing:
+    connectors: [slow, broken, down]
+`
+
+describe('lookup engine', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(ENGINE_CONFIG)
+  })
+  afterAll(() => gateway.close())
+
+  async function lookup(source: string, query = 'customer_id=&last_name=Jon') {
+    const response = await gateway.request(`/livelookup/${source}?${query}`)
+    return { response, body: await response.text() }
+  }
+
+  it('merges customers by email, the earlier connector winning and empty values never winning', async () => {
+    const { body } = await lookup('merged')
+    const customers = customersOf(body)
+
+    expect(customers.map((c) => c.customer_id)).toEqual(['d1', 'd2', 'c3'])
+    expect(customers[0]).toMatchObject({ first_name: 'Bob', phone: '555-1', organization: 'CRM Org' })
+    expect(customers[2]).toMatchObject({ customer_id: 'c3', first_name: 'Cy' })
+  })
+
+  it('merges by customer_id when asked, and not at all with mergeBy none', async () => {
+    expect(customersOf((await lookup('byid')).body).map((c) => c.first_name)).toEqual(['Bob', 'Ann'])
+    expect(customersOf((await lookup('unmerged')).body).map((c) => c.first_name)).toEqual(['Bob', 'Ann', 'Bobby'])
+  })
+
+  it('ranks exact matches first and cuts to the limit after merging', async () => {
+    const { body } = await lookup('limited', 'customer_id=&last_name=Jonesy')
+    expect(customersOf(body).map((c) => c.customer_id)).toEqual(['c3'])
+
+    const all = await lookup('limited', 'customer_id=&last_name=Jones')
+    expect(customersOf(all.body).map((c) => c.customer_id)).toEqual(['d1', 'c3'])
+  })
+
+  it('answers from the connectors that work when others are slow, deaf or failing', async () => {
+    const { response, body } = await lookup('partial')
+
+    expect(response.status).toBe(200)
+    expect(customersOf(body).map((c) => c.customer_id)).toEqual(['d1', 'd2'])
+    const line = gateway.logs.findLast((entry) => entry.source === 'partial') as { connectors: Record<string, unknown>[] }
+    expect(line.connectors).toEqual([
+      expect.objectContaining({ connector: 'slow', failed: 'timeout' }),
+      expect.objectContaining({ connector: 'broken', failed: 'auth' }),
+      expect.objectContaining({ connector: 'directory', matches: 2 }),
+      expect.objectContaining({ connector: 'deaf', failed: 'timeout' }),
+    ])
+  })
+
+  it('answers 503 naming each failure when every connector fails, never "no customers"', async () => {
+    const { response, body } = await lookup('failing')
+
+    expect(response.status).toBe(503)
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(body).toBe('failing unavailable: slow: timeout, broken: login failed, down: unreachable')
+  })
+
+  it('skips every connector when no rule matches, answering an empty list', async () => {
+    const { response, body } = await lookup('failing', 'customer_id=&email=a%40b.c')
+    expect(response.status).toBe(200)
+    expect(customersOf(body)).toEqual([])
+  })
+
+  it('logs one line per lookup with each connector, and the values only at debug', async () => {
+    await lookup('merged', 'customer_id=&last_name=Jonas')
+    const line = gateway.logs.findLast((entry) => entry.source === 'merged')!
+
+    expect(line).toMatchObject({ msg: 'lookup', matches: 1 })
+    expect(JSON.stringify(line)).not.toContain('Jonas')
+  })
+})

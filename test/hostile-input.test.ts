@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { testGateway, type TestGateway } from './helpers/gateway.js'
+import { customersOf } from './helpers/xml.js'
+import { PROTOCOL_CONFIG } from './fixtures.js'
+
+describe('hostile input at the HTTP edge', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(PROTOCOL_CONFIG)
+  })
+  afterAll(() => gateway.close())
+
+  const KEY = 'key=right-key-123'
+
+  it('refuses a searched value over 256 characters with a 400 naming it', async () => {
+    const response = await gateway.request(`/livelookup/customers?customer_id=&last_name=${'J'.repeat(257)}&${KEY}`)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toBe('last_name is longer than 256 characters')
+  })
+
+  it('never refuses a long value no rule searches with', async () => {
+    const response = await gateway.request(`/livelookup/customers?customer_id=12334&xCategory=${'x'.repeat(5000)}&${KEY}`)
+    expect(response.status).toBe(200)
+    expect(customersOf(await response.text()).map((c) => c.customer_id)).toEqual(['12334'])
+  })
+
+  it('refuses a query string over 64 KiB with a 413', async () => {
+    const response = await gateway.request(`/livelookup/customers?customer_id=1&pad=${'x'.repeat(70_000)}&${KEY}`)
+    expect(response.status).toBe(413)
+  })
+
+  it('refuses a body over 64 KiB with a 413', async () => {
+    const response = await gateway.request(`/livelookup/customers?${KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `customer_id=1&pad=${'x'.repeat(70_000)}`,
+    })
+    expect(response.status).toBe(413)
+  })
+
+  it('refuses malformed percent-encoding with a 400', async () => {
+    const response = await gateway.request(`/livelookup/customers?customer_id=%E0%A4%A&${KEY}`)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toBe('customer_id is not valid percent-encoding')
+  })
+
+  it('searches past NUL bytes and control characters instead of failing', async () => {
+    const response = await gateway.request(`/livelookup/customers?customer_id=%0012334%00&${KEY}`)
+    expect(response.status).toBe(200)
+    expect(customersOf(await response.text()).map((c) => c.customer_id)).toEqual(['12334'])
+  })
+
+  it('answers 404 for an unknown source or field, with a short message', async () => {
+    const source = await gateway.request(`/livelookup/nope?customer_id=1&${KEY}`)
+    expect(source.status).toBe(404)
+    expect(await source.text()).toBe('no source is named nope')
+
+    const field = await gateway.request(`/k/right-key-123/ajax/nope?callingField=Custom1`)
+    expect(field.status).toBe(404)
+  })
+})
+
+describe('caller keys', () => {
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'keys: ["right-key-123", "next-key-456"]'))
+  })
+  afterAll(() => gateway.close())
+
+  const QUERY = 'customer_id=12334&first_name=&last_name=&email=&phone='
+
+  it('refuses a call without a key with 401 and a wrong key with 403', async () => {
+    const missing = await gateway.request(`/livelookup/customers?${QUERY}`)
+    expect(missing.status).toBe(401)
+    expect(await missing.text()).toBe('a key is required')
+
+    const wrong = await gateway.request(`/livelookup/customers?${QUERY}&key=wrong-key-000`)
+    expect(wrong.status).toBe(403)
+    expect(await wrong.text()).toBe('the key is not valid')
+  })
+
+  it('accepts the key as ?key=, Bearer, Basic password or /k/<key>/ path prefix', async () => {
+    const basic = `Basic ${Buffer.from('helpspot:right-key-123').toString('base64')}`
+    const answers = await Promise.all([
+      gateway.request(`/livelookup/customers?${QUERY}&key=right-key-123`),
+      gateway.request(`/livelookup/customers?${QUERY}`, { headers: { authorization: 'Bearer right-key-123' } }),
+      gateway.request(`/livelookup/customers?${QUERY}`, { headers: { authorization: basic } }),
+      gateway.request(`/k/right-key-123/livelookup/customers?${QUERY}`),
+    ])
+    for (const answer of answers) {
+      expect(answer.status).toBe(200)
+      expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['12334'])
+    }
+  })
+
+  it('accepts every configured key, so keys can be rotated', async () => {
+    const response = await gateway.request(`/livelookup/customers?${QUERY}&key=next-key-456`)
+    expect(response.status).toBe(200)
+  })
+
+  it('answers /healthz without a key', async () => {
+    const response = await gateway.request('/healthz')
+    expect(response.status).toBe(200)
+  })
+})
