@@ -1,0 +1,132 @@
+import { connect as netConnect, isIP, Socket as NetSocket, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+
+import type { Client, ClientOptions } from 'ldapts'
+
+import { ConnectorError } from '../../src/errors.js'
+import { ldapFailure, type LdapPhase } from './errors.js'
+
+/** The client library, injected so tests can wrap or replace it. */
+export interface LdapLibrary {
+  readonly Client: new (options: ClientOptions) => Client
+}
+
+/** One server of the `url` list. */
+export interface LdapServer {
+  readonly url: string
+  /** `host:port`, the only part of a server shown in messages and logs. */
+  readonly label: string
+  readonly host: string
+  readonly secure: boolean
+}
+
+/** How every connection is opened and bound. */
+export interface OpenSettings {
+  readonly bindDN?: string | undefined
+  readonly password?: string | undefined
+  readonly startTLS: boolean
+  readonly tls: () => ConnectionOptions
+  readonly connectTimeoutMs: number
+  readonly operationTimeoutMs: number
+}
+
+/** A bound connection to one server, shared by the lookups that run on it. */
+export interface LdapConnection {
+  readonly client: Client
+  /** Position of its server in the `url` list. */
+  readonly server: number
+  readonly label: string
+  /** The server is Active Directory (its root DSE says so). */
+  readonly activeDirectory: boolean
+}
+
+const AD_CAPABILITY = '1.2.840.113556.1.4.800'
+
+/** Parses an `ldap://` or `ldaps://` URL into what connecting needs. */
+export function describeServer(url: string): LdapServer {
+  const parsed = new URL(url)
+  const secure = parsed.protocol === 'ldaps:'
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
+  const port = parsed.port || (secure ? '636' : '389')
+  return { url: `${parsed.protocol}//${parsed.host}`, label: `${host}:${port}`, host, secure }
+}
+
+/**
+ * Opens one connection: TCP (or TLS for ldaps://), StartTLS when asked, then the bind. The
+ * client may never reconnect by itself: a silent reconnect would run the next search unbound,
+ * so a dropped connection fails and the pool replaces it.
+ */
+export async function openConnection(
+  library: LdapLibrary,
+  server: LdapServer,
+  index: number,
+  settings: OpenSettings,
+): Promise<LdapConnection> {
+  if (settings.bindDN && !settings.password) {
+    throw new ConnectorError(
+      'auth',
+      'bindDN is set but password is empty: an empty password is an unauthenticated bind',
+    )
+  }
+
+  const tls = server.secure || settings.startTLS ? tlsFor(server, settings) : undefined
+  const client = new library.Client({
+    url: server.url,
+    connectTimeout: settings.connectTimeoutMs,
+    timeout: settings.operationTimeoutMs,
+    ...(server.secure
+      ? { tlsOptions: tls, createSecureConnection: onlyOnce(tlsConnect) as typeof tlsConnect }
+      : { createConnection: onlyOnce(netConnect) as typeof netConnect }),
+  })
+
+  let phase: LdapPhase = 'connect'
+  try {
+    if (settings.startTLS && !server.secure) await client.startTLS(tls)
+    phase = 'bind'
+    await client.bind(settings.bindDN ?? '', settings.bindDN ? settings.password : '')
+    phase = 'search'
+    const activeDirectory = await isActiveDirectory(client)
+    return { client, server: index, label: server.label, activeDirectory }
+  } catch (error) {
+    await client.unbind().catch(() => undefined)
+    throw ldapFailure(error, phase, server.label)
+  }
+}
+
+function tlsFor(server: LdapServer, settings: OpenSettings): ConnectionOptions {
+  const options: ConnectionOptions = { ...settings.tls(), host: server.host }
+  if (!isIP(server.host)) options.servername = server.host
+  return options
+}
+
+async function isActiveDirectory(client: Client): Promise<boolean> {
+  try {
+    const { searchEntries } = await client.search('', {
+      scope: 'base',
+      filter: '(objectClass=*)',
+      attributes: ['supportedCapabilities'],
+    })
+    const capabilities = searchEntries[0]?.['supportedCapabilities']
+    return ([] as unknown[]).concat(capabilities ?? []).includes(AD_CAPABILITY)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Lets the client open its socket once; a later attempt gets a socket that fails at once.
+ */
+function onlyOnce<Args extends unknown[]>(
+  open: (...args: Args) => Socket,
+): (...args: Args) => Socket {
+  let opened = false
+  return (...args: Args): Socket => {
+    if (!opened) {
+      opened = true
+      return open(...args)
+    }
+    const refused = new NetSocket()
+    refused.destroy(new Error('the connection closed and is not reopened'))
+    return refused
+  }
+}

@@ -1,0 +1,152 @@
+import {
+  AdminLimitExceededError,
+  AuthMethodNotSupportedError,
+  BusyError,
+  ConfidentialityRequiredError,
+  InappropriateAuthError,
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  InvalidDNSyntaxError,
+  NoSuchObjectError,
+  ResultCodeError,
+  StrongAuthRequiredError,
+  TimeLimitExceededError,
+  UnavailableError,
+  UnwillingToPerformError,
+} from 'ldapts'
+
+import { ConnectorError, isAbortError } from '../../src/errors.js'
+
+/** Where a failure happened: it changes what an administrator should look at. */
+export type LdapPhase = 'connect' | 'bind' | 'search'
+
+/** Active Directory's sub-codes in an invalid-credentials answer (`data 52e`). */
+const AD_BIND_REASONS: Readonly<Record<string, string>> = {
+  '525': 'the bind account does not exist',
+  '52e': 'wrong bind DN or password',
+  '530': 'the bind account may not log on at this time',
+  '531': 'the bind account may not log on from this machine',
+  '532': 'the bind account password has expired',
+  '533': 'the bind account is disabled',
+  '701': 'the bind account has expired',
+  '773': 'the bind account must change its password',
+  '775': 'the bind account is locked out',
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME|ERR_TLS|ERR_SSL/
+
+/** True for failures of the connection itself, after which another server may do better. */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof ConnectorError) return error.kind === 'unreachable' || error.kind === 'busy'
+  if (error instanceof BusyError || error instanceof UnavailableError) return true
+  if (error instanceof ResultCodeError || isAbortError(error)) return false
+  return error instanceof Error
+}
+
+/**
+ * Turns an ldapts or socket error into a ConnectorError whose message tells an administrator
+ * what to fix. `server` is `host:port`; the bind password never reaches a message.
+ */
+export function ldapFailure(error: unknown, phase: LdapPhase, server: string): ConnectorError {
+  if (error instanceof ConnectorError) return error
+  const cause = { cause: error }
+  if (error instanceof ResultCodeError) return resultFailure(error, phase, server, cause)
+
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? ''
+  const message = error instanceof Error ? error.message : ''
+  if (isAbortError(error))
+    return new ConnectorError('timeout', `${server}: the lookup deadline passed`, cause)
+  if (/timed out|timeout/i.test(message) || code === 'ETIMEDOUT') {
+    return new ConnectorError('timeout', `${server}: no answer to the ${phase} in time`, cause)
+  }
+  if (TLS_CODES.test(code) || /certificate|TLS|SSL/i.test(message)) {
+    const reason = code || message
+    return new ConnectorError(
+      'unreachable',
+      `${server}: TLS failed (${reason}); set ca to the certificate authority that signed the server certificate`,
+      cause,
+    )
+  }
+  if (code === 'ECONNREFUSED')
+    return new ConnectorError('unreachable', `${server}: connection refused`, cause)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ConnectorError('unreachable', `${server}: host name not found`, cause)
+  }
+  if (error instanceof Error) {
+    return new ConnectorError(
+      'unreachable',
+      `${server}: connection lost during ${phase} (${code || 'closed'})`,
+      cause,
+    )
+  }
+  return new ConnectorError('internal', `${server}: unexpected failure during ${phase}`, cause)
+}
+
+function resultFailure(
+  error: ResultCodeError,
+  phase: LdapPhase,
+  server: string,
+  cause: ErrorOptions,
+): ConnectorError {
+  const said = `(LDAP result ${error.code})`
+  if (error instanceof InvalidCredentialsError) {
+    const sub = /data ([0-9a-f]{3})/i.exec(error.message)?.[1]?.toLowerCase()
+    const reason = (sub && AD_BIND_REASONS[sub]) ?? 'wrong bind DN or password'
+    return new ConnectorError('auth', `${server}: bind refused: ${reason} ${said}`, cause)
+  }
+  if (error instanceof StrongAuthRequiredError || error instanceof ConfidentialityRequiredError) {
+    return new ConnectorError(
+      'auth',
+      `${server}: the server refuses simple binds over an unprotected connection: use an ldaps:// URL or startTLS: true ${said}`,
+      cause,
+    )
+  }
+  if (error instanceof InappropriateAuthError || error instanceof AuthMethodNotSupportedError) {
+    return new ConnectorError(
+      'auth',
+      `${server}: the server does not accept this kind of bind (anonymous or simple) ${said}`,
+      cause,
+    )
+  }
+  if (error instanceof InvalidDNSyntaxError && phase === 'bind') {
+    return new ConnectorError(
+      'auth',
+      `${server}: bindDN is not a DN, user@domain or DOMAIN\\user name ${said}`,
+      cause,
+    )
+  }
+  if (error instanceof InsufficientAccessError) {
+    return new ConnectorError(
+      'auth',
+      `${server}: the bind account may not read there ${said}`,
+      cause,
+    )
+  }
+  if (error instanceof BusyError)
+    return new ConnectorError('busy', `${server}: the server is busy ${said}`, cause)
+  if (error instanceof UnavailableError) {
+    return new ConnectorError('unreachable', `${server}: the server is unavailable ${said}`, cause)
+  }
+  if (error instanceof TimeLimitExceededError) {
+    return new ConnectorError('timeout', `${server}: the search ran past timeLimit ${said}`, cause)
+  }
+  if (error instanceof NoSuchObjectError) {
+    return new ConnectorError(
+      'query',
+      `${server}: baseDN does not exist on the server ${said}`,
+      cause,
+    )
+  }
+  if (error instanceof AdminLimitExceededError || error instanceof UnwillingToPerformError) {
+    return new ConnectorError(
+      'query',
+      `${server}: the server refused the search; narrow the filter ${said}`,
+      cause,
+    )
+  }
+  return new ConnectorError(
+    'query',
+    `${server}: the server refused the ${phase}: ${error.name} ${said}`,
+    cause,
+  )
+}
