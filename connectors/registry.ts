@@ -1,9 +1,11 @@
 import type { ConnectorDefinition } from './contract.js'
+import { ldapConnector } from './ldap/index.js'
 import { memoryConnector } from './memory/index.js'
 import { staticConnector } from './static/index.js'
 
 /** Every connector type the config accepts, by its `type:` value. */
 export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
   staticConnector,
+  ldapConnector,
   memoryConnector,
 ] as unknown as readonly ConnectorDefinition[]

@@ -8,6 +8,10 @@ export const TEST_PACKAGES: readonly { readonly name: string; readonly provides:
   { name: 'postgresql', provides: 'pg_ctlcluster' },
   { name: 'mariadb-server', provides: 'mariadb-install-db' },
   { name: 'redis-server', provides: 'redis-server' },
+  { name: 'slapd', provides: 'slapd' },
+  { name: 'ldap-utils', provides: 'ldapsearch' },
+  { name: 'samba-ad-dc', provides: 'winbindd' },
+  { name: 'samba-ad-provision', provides: '/usr/share/samba/setup/provision.ldif' },
 ]
 
 function has(command: string): boolean {
