@@ -8,6 +8,7 @@ import { renderReport } from './report.js'
 /** Every benchmark case, in the order they run. */
 const CASES: readonly (() => Promise<BenchCase>)[] = [
   async () => (await import('./cases/core.js')).coreBench,
+  async () => (await import('./cases/static.js')).staticBench,
 ]
 
 const README = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
