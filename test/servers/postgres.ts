@@ -34,7 +34,9 @@ export interface PostgresServer {
 function binDir(): string {
   const root = '/usr/lib/postgresql'
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : []
-  const found = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'postgres')))
+  const found = versions
+    .map((v) => join(root, v, 'bin'))
+    .find((dir) => existsSync(join(dir, 'postgres')))
   if (!found) throw new Error(`no PostgreSQL server binaries under ${root}`)
   return found
 }
@@ -61,7 +63,14 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user) chownSync(join(dir, 'pw'), user.uid, user.gid)
 
   const initdb = [join(bin, 'initdb'), '-D', data, '-U', admin.user, `--pwfile=${join(dir, 'pw')}`]
-  const init = (user?.wrap ?? ((c: string[]) => c))([...initdb, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-locale'])
+  const init = (user?.wrap ?? ((c: string[]) => c))([
+    ...initdb,
+    '-A',
+    'scram-sha-256',
+    '-E',
+    'UTF8',
+    '--no-locale',
+  ])
   const made = spawnSync(init[0]!, init.slice(1), { encoding: 'utf8' })
   if (made.status !== 0) throw new Error(`initdb failed: ${made.stderr}`)
 
@@ -69,7 +78,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
-    const args = [join(bin, 'postgres'), '-D', data, '-k', dir, '-p', String(port), '-h', '127.0.0.1']
+    const args = [
+      join(bin, 'postgres'),
+      '-D',
+      data,
+      '-k',
+      dir,
+      '-p',
+      String(port),
+      '-h',
+      '127.0.0.1',
+    ]
     const settings = ['-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=64MB']
     const cmd = (user?.wrap ?? ((c: string[]) => c))([...args, ...settings])
     child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -112,7 +131,10 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
 }
 
-async function waitUntilReady(port: number, admin: { user: string; password: string }): Promise<void> {
+async function waitUntilReady(
+  port: number,
+  admin: { user: string; password: string },
+): Promise<void> {
   const until = Date.now() + 30_000
   let last: unknown
   while (Date.now() < until) {

@@ -1,0 +1,212 @@
+import type pg from 'pg'
+
+import type { FailureKind } from '../../src/errors.js'
+import type { SqlClient, SqlClientContext, SqlQuery, SqlTable } from './client.js'
+import { CANCEL_GRACE_MS, deadlinePassed, raceSignal } from './client.js'
+import { codeOf, isNetworkError, sqlError } from './errors.js'
+import { renderLocalTimestamp } from './values.js'
+
+type PgDriver = typeof pg
+
+const TEXT_OIDS = { bool: 16, bytea: 17, timestamp: 1114, timestamptz: 1184 } as const
+
+/** Every value as PostgreSQL's own text, except the few whose text is not a stable display. */
+const DISPLAY_TYPES = {
+  getTypeParser(oid: number): (text: string) => string {
+    if (oid === TEXT_OIDS.bool) return (text) => (text === 't' ? 'true' : 'false')
+    if (oid === TEXT_OIDS.bytea) return (text) => text.replace(/^\\x/, '')
+    if (oid === TEXT_OIDS.timestamp) return renderLocalTimestamp
+    if (oid === TEXT_OIDS.timestamptz) return (text) => toIso(text)
+    return (text) => text
+  },
+}
+
+function toIso(text: string): string {
+  const date = new Date(text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))
+  return Number.isNaN(date.getTime()) ? text : date.toISOString()
+}
+
+function classify(error: unknown): FailureKind {
+  const code = codeOf(error)
+  if (code === '28P01' || code === '28000' || code === '3D000') return 'auth'
+  if (code === '53300' || code === '53400') return 'busy'
+  if (code === '57014') return 'timeout'
+  if (code.startsWith('57P') || code.startsWith('08') || isNetworkError(error)) return 'unreachable'
+  if (/timeout exceeded when trying to connect/i.test(String((error as Error)?.message)))
+    return 'busy'
+  return 'query'
+}
+
+interface PgWire {
+  processID: number | null
+  connection: NodeJS.EventEmitter
+  cancel(client: pg.ClientBase, query: pg.Query): void
+}
+
+/** PostgreSQL through `pg`: one pool, a row limit set on the portal, cancel on abort. */
+export function postgresClient(driver: PgDriver, context: SqlClientContext): SqlClient {
+  const { settings, logger } = context
+  const secrets = [settings.password]
+  const poolConfig: pg.PoolConfig = {
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.user,
+    password: settings.password ?? '',
+    ssl: settings.tls ? { ca: settings.tls.ca, rejectUnauthorized: true } : false,
+    max: settings.pool,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'livelookup-gateway',
+  }
+  const LimitedQuery = limitedQueryClass(driver)
+  let pool: pg.Pool | undefined
+
+  function connect(): Promise<pg.PoolClient> {
+    if (!pool) {
+      pool = new driver.Pool(poolConfig)
+      pool.on('error', (error) => logger.warn({ event: 'sql_idle_error', code: codeOf(error) }))
+    }
+    return pool.connect()
+  }
+
+  async function acquire(signal: AbortSignal): Promise<pg.PoolClient> {
+    const pending = connect()
+    const release = (): void =>
+      void pending.then(
+        (client) => client.release(),
+        () => undefined,
+      )
+    try {
+      return await raceSignal(pending, signal, release)
+    } catch (error) {
+      throw sqlError(classify(error), error, secrets)
+    }
+  }
+
+  function execute(client: pg.PoolClient, query: SqlQuery, signal: AbortSignal): Promise<SqlTable> {
+    let broken: unknown
+    const onError = (error: unknown): void => void (broken = error)
+    client.on('error', onError)
+    const config = { text: query.text, values: [...query.values], rows: query.limit }
+    const submitted = new LimitedQuery({
+      ...config,
+      rowMode: 'array',
+      types: DISPLAY_TYPES,
+    } as pg.QueryConfig)
+    const work = new Promise<SqlTable>((resolve, reject) => {
+      submitted.once('end', (result: pg.QueryResult<string[]>) => resolve(tableOf(result)))
+      submitted.once('error', reject)
+    })
+    client.query(submitted)
+
+    let cancelled: Promise<void> = Promise.resolve()
+    let released = false
+    // NOTE: the client goes back to the pool only once a cancel request has landed, so it can
+    // never stop the next lookup's query instead.
+    const release = (destroy: boolean): void => {
+      if (released) return
+      released = true
+      client.removeListener('error', onError)
+      const dropped = destroy || broken !== undefined
+      void cancelled.then(() =>
+        client.release(dropped ? new Error('connection dropped') : undefined),
+      )
+    }
+    work.then(
+      () => release(false),
+      (error: unknown) => release(classify(error) === 'unreachable'),
+    )
+
+    return raceSignal(work, signal, () => {
+      cancelled = cancelQuery(driver, poolConfig, client, submitted)
+      setTimeout(() => release(true), CANCEL_GRACE_MS).unref()
+    }).catch((error: unknown) => {
+      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
+    })
+  }
+
+  return {
+    async run(query, signal) {
+      if (signal.aborted) throw deadlinePassed()
+      // NOTE: PostgreSQL text cannot hold NUL, so a value with one can match no row.
+      if (query.values.some((value) => value.includes('\u0000'))) return { columns: [], rows: [] }
+      const client = await acquire(signal)
+      return execute(client, query, signal)
+    },
+    async check(signal) {
+      const client = await acquire(signal)
+      await execute(client, { text: 'SELECT 1', values: [], limit: 1 }, signal)
+    },
+    async close() {
+      const closing = pool
+      pool = undefined
+      await closing?.end()
+    },
+  }
+}
+
+function tableOf(result: pg.QueryResult<string[]>): SqlTable {
+  const rows = result.rows.map((row) => row.map((value) => value ?? ''))
+  return { columns: result.fields.map((field) => field.name), rows }
+}
+
+function cancelQuery(
+  driver: PgDriver,
+  config: pg.PoolConfig,
+  client: pg.PoolClient,
+  query: pg.Query,
+): Promise<void> {
+  if (!(client as unknown as PgWire).processID) return Promise.resolve()
+  return new Promise((resolve) => {
+    const canceller = new driver.Client({ ...config, connectionTimeoutMillis: CANCEL_GRACE_MS })
+    const wire = canceller as unknown as PgWire
+    const done = setTimeout(resolve, CANCEL_GRACE_MS)
+    canceller.on('error', () => undefined)
+    wire.connection.once('end', () => {
+      clearTimeout(done)
+      resolve()
+    })
+    wire.cancel(client, query)
+  })
+}
+
+/**
+ * A query whose portal returns at most `rows` rows and then closes, whatever the statement: the
+ * row limit holds for ORDER BY, CTEs and functions alike, with no rewriting of the SQL. The
+ * server waits for a Sync after an error in this mode, so the error path sends one too.
+ */
+function limitedQueryClass(driver: PgDriver) {
+  return class LimitedQuery extends driver.Query {
+    synced = false
+
+    handlePortalSuspended(connection: PgConnection): void {
+      this.synced = true
+      connection.sync()
+    }
+
+    handleCommandComplete(message: unknown, connection: PgConnection): void {
+      this.synced = true
+      ;(driver.Query.prototype as unknown as PgHandlers).handleCommandComplete.call(
+        this,
+        message,
+        connection,
+      )
+    }
+
+    handleError(error: unknown, connection: PgConnection): void {
+      if (!this.synced) connection.sync()
+      this.synced = true
+      ;(driver.Query.prototype as unknown as PgHandlers).handleError.call(this, error, connection)
+    }
+  }
+}
+
+interface PgConnection {
+  sync(): void
+}
+
+interface PgHandlers {
+  handleCommandComplete(message: unknown, connection: PgConnection): void
+  handleError(error: unknown, connection: PgConnection): void
+}

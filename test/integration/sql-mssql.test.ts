@@ -1,0 +1,279 @@
+import mssql from 'mssql'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { describeConnectorContract } from '../../connectors/contract-suite.js'
+import type { Connector } from '../../connectors/contract.js'
+import { sqlConnector } from '../../connectors/sql/index.js'
+import type { SqlRule } from '../../connectors/sql/index.js'
+import { ConnectorError } from '../../src/errors.js'
+import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
+import type { TdsServer } from '../servers/tds/server.js'
+import { startTdsServer } from '../servers/tds/server.js'
+
+/**
+ * Runs against the TDS test server, or against a real SQL Server when MSSQL_URL is set
+ * (`mssql://user:password@host:1433/database`); the table is created and dropped per run.
+ */
+const REAL_URL = process.env.MSSQL_URL
+const TABLE = 'livelookup_test_customers'
+const USER = 'helpspot'
+const PASSWORD = 'tds-Secret-42'
+
+let tds: TdsServer | undefined
+let options: Record<string, unknown>
+
+async function realServer(url: string): Promise<Record<string, unknown>> {
+  const parsed = new URL(url)
+  const pool = await new mssql.ConnectionPool({
+    server: parsed.hostname,
+    port: Number(parsed.port || 1433),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: parsed.pathname.slice(1) || undefined,
+    options: { encrypt: true, trustServerCertificate: true },
+  }).connect()
+  const columns = PEOPLE_COLUMNS.map((c) => `${c} nvarchar(200) NULL`).join(', ')
+  await pool
+    .request()
+    .batch(
+      `IF OBJECT_ID('${TABLE}') IS NOT NULL DROP TABLE ${TABLE}; CREATE TABLE ${TABLE} (${columns})`,
+    )
+  for (const person of SQL_PEOPLE) {
+    const request = pool.request()
+    PEOPLE_COLUMNS.forEach((c) => request.input(c, mssql.NVarChar(200), person[c]))
+    await request.query(
+      `INSERT INTO ${TABLE} VALUES (${PEOPLE_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    )
+  }
+  await pool.close()
+  return { dialect: 'mssql', url, tls: process.env.MSSQL_TLS ?? 'false' }
+}
+
+beforeAll(async () => {
+  if (REAL_URL) {
+    options = await realServer(REAL_URL)
+    return
+  }
+  const columns = PEOPLE_COLUMNS.map((name) => ({ name, type: 'nvarchar' as const }))
+  const rows = SQL_PEOPLE.map((p) => PEOPLE_COLUMNS.map((c) => p[c]))
+  tds = await startTdsServer({
+    user: USER,
+    password: PASSWORD,
+    table: { name: TABLE, columns, rows },
+  })
+  options = {
+    dialect: 'mssql',
+    url: `mssql://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${tds.port}/crm`,
+    tls: false,
+  }
+})
+
+afterAll(async () => {
+  await tds?.stop()
+  if (REAL_URL) {
+    const pool = await new mssql.ConnectionPool(REAL_URL.replace(/^mssql:/, 'mssql:'))
+      .connect()
+      .catch(() => undefined)
+    await pool?.request().batch(`DROP TABLE ${TABLE}`)
+    await pool?.close()
+  }
+})
+
+describeConnectorContract('sql (mssql)', () => ({
+  definition: sqlConnector,
+  options,
+  rules: peopleRules(TABLE),
+  map: PEOPLE_MAP,
+  broken: { options: { ...options, password: 'Wrong-Secret-99' }, secret: 'Wrong-Secret-99' },
+}))
+
+const context = {
+  name: 'crm',
+  logger: pino({ level: 'silent' }),
+  configDir: process.cwd(),
+  timeoutMs: 5_000,
+}
+const ATTRIBUTES = Object.values(PEOPLE_MAP)
+
+function compile(query: string, when: string[]): SqlRule {
+  return sqlConnector.compile({ query, when }, sqlConnector.options.parse(options))
+}
+
+function lookup(
+  connector: Connector,
+  rule: SqlRule,
+  input: Record<string, string>,
+  limit = 25,
+  signal = AbortSignal.timeout(10_000),
+) {
+  return connector.search({ rule, input, attributes: ATTRIBUTES, limit, signal })
+}
+
+async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(ConnectorError)
+  return error as ConnectorError
+}
+
+describe('sql connector on SQL Server', () => {
+  let connector: Connector
+  const rules = () => peopleRules(TABLE)
+
+  beforeAll(() => {
+    connector = sqlConnector.create(sqlConnector.options.parse(options), context)
+  })
+
+  afterAll(async () => {
+    await connector.close()
+  })
+
+  it('renders NULL as empty and keeps accented names', async () => {
+    const [ingrid] = await lookup(connector, compile(rules().byId.query, ['customer_id']), {
+      customer_id: 'c2004',
+    })
+    expect(ingrid).toMatchObject({ email: '', last_name: 'Ærø-Ñúñez', company: 'Ñandú S.A.' })
+  })
+
+  it('matches brackets, percent and underscore in a prefix literally', async () => {
+    const rule = compile(rules().byLastName.query, ['last_name'])
+    expect((await lookup(connector, rule, { last_name: '[a-z]%_' })).map((r) => r.id)).toEqual([
+      'c2001',
+    ])
+    expect(await lookup(connector, rule, { last_name: '[a-z]' })).toHaveLength(1)
+    expect(await lookup(connector, rule, { last_name: '[n]' })).toEqual([])
+  })
+
+  it('counts the whole table as intact after hostile lookups', async () => {
+    const rule = compile(rules().byEmail.query, ['email'])
+    for (const value of [
+      "'; DROP TABLE customers; --",
+      `'; DROP TABLE ${TABLE}; --`,
+      "' OR 1=1 --",
+    ]) {
+      expect(await lookup(connector, rule, { email: value })).toEqual([])
+    }
+    const count = compile(`SELECT COUNT(*) AS n FROM ${TABLE}`, [])
+    const [row] = await connector.search({
+      rule: count,
+      input: {},
+      attributes: ['n'],
+      limit: 5,
+      signal: AbortSignal.timeout(10_000),
+    })
+    expect(row).toEqual({ n: String(SQL_PEOPLE.length) })
+  })
+
+  it('reports an unknown table as a query error', async () => {
+    const rule = compile('SELECT id FROM no_such_table WHERE id = {customer_id}', ['customer_id'])
+    const error = await failure(lookup(connector, rule, { customer_id: 'c1001' }))
+    expect(error.kind).toBe('query')
+  })
+
+  it('cancels a query slower than the deadline while other lookups still answer', async () => {
+    const slow = compile(
+      `WAITFOR DELAY '00:00:20'; SELECT id FROM ${TABLE} WHERE id = {customer_id}`,
+      ['customer_id'],
+    )
+    const quick = compile(rules().byId.query, ['customer_id'])
+    const attentionsBefore = tds?.attentions() ?? 0
+
+    const [late, answered] = await Promise.all([
+      failure(lookup(connector, slow, { customer_id: 'c1001' }, 5, AbortSignal.timeout(300))),
+      lookup(connector, quick, { customer_id: 'c1002' }),
+    ])
+
+    expect(late.kind).toBe('timeout')
+    expect(answered.map((r) => r.id)).toEqual(['c1002'])
+    if (tds) await expect.poll(() => tds!.attentions()).toBeGreaterThan(attentionsBefore)
+    expect((await lookup(connector, quick, { customer_id: 'c1003' })).map((r) => r.id)).toEqual([
+      'c1003',
+    ])
+  })
+
+  it('reports a wrong password as a login failure without the password', async () => {
+    const broken = sqlConnector.create(
+      sqlConnector.options.parse({ ...options, password: 'Nope-Secret-77' }),
+      context,
+    )
+    try {
+      const error = await failure(broken.check(AbortSignal.timeout(10_000)))
+      expect(error.kind).toBe('auth')
+      expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(
+        'Nope-Secret-77',
+      )
+    } finally {
+      await broken.close()
+    }
+  })
+
+  if (!REAL_URL) {
+    it('sends every value as a typed parameter and never inside the statement text', async () => {
+      const rule = compile(rules().byEmail.query, ['email'])
+      const hostile = "x' OR 1=1 --"
+      const before = tds!.received.length
+      await lookup(connector, rule, { email: hostile }, 7)
+
+      const [sent] = tds!.received.slice(before)
+      expect(sent).toMatchObject({ kind: 'rpc', parameters: { p1: hostile, ll_limit: 7 } })
+      expect(sent!.types).toEqual({ p1: 'nvarchar', ll_limit: 'int' })
+      expect(sent!.text).toBe(
+        `SET ROWCOUNT @ll_limit;\n${rules().byEmail.query.replace('{email}', '@p1')}`,
+      )
+      expect(sent!.text).not.toContain(hostile)
+    })
+
+    it('binds a LIKE pattern with its wildcards escaped and an ESCAPE clause', async () => {
+      const rule = compile(rules().byLastName.query, ['last_name'])
+      const before = tds!.received.length
+      await lookup(connector, rule, { last_name: '[a-z]%_!' })
+
+      const [sent] = tds!.received.slice(before)
+      expect(sent!.parameters.p1).toBe('![a-z]!%!_!!%')
+      expect(sent!.text).toContain("last_name LIKE @p1 ESCAPE '!'")
+    })
+
+    it('sends values longer than 4000 characters as nvarchar(max)', async () => {
+      const rule = compile(rules().byEmail.query, ['email'])
+      const long = 'é'.repeat(5000)
+      const before = tds!.received.length
+      expect(await lookup(connector, rule, { email: long })).toEqual([])
+
+      const [sent] = tds!.received.slice(before)
+      expect(sent!.types.p1).toBe('nvarchar(max)')
+      expect(sent!.parameters.p1).toBe(long)
+    })
+
+    it('stops at the limit even when the query has none', async () => {
+      const rule = compile(
+        `SELECT ${PEOPLE_COLUMNS.join(', ')} FROM ${TABLE} WHERE last_name LIKE {last_name%}`,
+        ['last_name'],
+      )
+      expect(await lookup(connector, rule, { last_name: '' }, 3)).toHaveLength(3)
+    })
+
+    it('fails fast while the server is down and recovers once it is back', async () => {
+      const rule = compile(rules().byId.query, ['customer_id'])
+      expect(await lookup(connector, rule, { customer_id: 'c1001' })).toHaveLength(1)
+
+      await tds!.stop()
+      const error = await failure(lookup(connector, rule, { customer_id: 'c1001' }))
+      expect(error.kind).toBe('unreachable')
+
+      await tds!.start()
+      const answers = []
+      for (let i = 0; i < 3; i++) {
+        answers.push(
+          await lookup(connector, rule, { customer_id: 'c1001' }).then(
+            (r) => r.length,
+            () => -1,
+          ),
+        )
+      }
+      expect(answers.slice(1)).toEqual([1, 1])
+    })
+  }
+})
