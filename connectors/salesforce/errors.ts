@@ -92,8 +92,18 @@ function commonFailure(failure: Failure, action: string): ConnectorError | undef
   return undefined
 }
 
+// SOAP login faults come back as HTTP 500 with a `CODE: text` faultstring.
+const SOAP_LOGIN_FAULT =
+  /^(INVALID_\w+|LOGIN_\w+|\w*PASSWORD\w*|API_DISABLED_FOR_ORG|API_CURRENTLY_DISABLED):/
+
 /** Turns a failed login into a ConnectorError; anything the server refused is kind `auth`. */
 export function loginFailure(failure: Failure): ConnectorError {
+  const { error } = failure
+  if (error instanceof Error && SOAP_LOGIN_FAULT.test(error.message) && !failure.signal.aborted) {
+    return new ConnectorError('auth', `Salesforce login failed: ${detail(failure)}`, {
+      cause: error,
+    })
+  }
   const common = commonFailure(failure, 'login')
   if (common) return common
   return new ConnectorError('auth', `Salesforce login failed: ${detail(failure)}`, {

@@ -15,7 +15,24 @@ export type Token =
   | { readonly type: 'symbol'; readonly text: string }
 
 const SYMBOLS = ['<=', '>=', '!=', '<>', '=', '<', '>', ',', '(', ')']
-const ESCAPABLE = new Set(['n', 'N', 'r', 'R', 't', 'T', 'b', 'B', 'f', 'F', '"', "'", '\\', '_', '%', 'u'])
+const ESCAPABLE = new Set([
+  'n',
+  'N',
+  'r',
+  'R',
+  't',
+  'T',
+  'b',
+  'B',
+  'f',
+  'F',
+  '"',
+  "'",
+  '\\',
+  '_',
+  '%',
+  'u',
+])
 
 /** Splits SOQL text into tokens, checking string literals the way Salesforce does. */
 export function lex(text: string): Token[] {
@@ -54,7 +71,10 @@ function stringEnd(text: string, from: number): number {
     if (char !== '\\') continue
     const next = text[at + 1] ?? ''
     if (!ESCAPABLE.has(next)) {
-      throw new QueryFault('MALFORMED_QUERY', `Invalid string literal. Illegal character sequence '\\${next}'`)
+      throw new QueryFault(
+        'MALFORMED_QUERY',
+        `Invalid string literal. Illegal character sequence '\\${next}'`,
+      )
     }
     if (next === 'u' && !/^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) {
       throw new QueryFault('MALFORMED_QUERY', 'Invalid string literal. Illegal unicode escape')

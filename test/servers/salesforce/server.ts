@@ -1,0 +1,346 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+import { contractContacts, projectContact, readField, type StoredContact } from './contacts.js'
+import {
+  checkGrant,
+  newAccessToken,
+  ORG_ID,
+  soapLoginCredentials,
+  soapLoginFault,
+  soapLoginResponse,
+  USER_ID,
+  type OrgCredentials,
+} from './oauth.js'
+import { parseSearch, searchContacts } from './sosl.js'
+import { parseSelect, selectContacts } from './soql.js'
+import { QueryFault } from './soql-lexer.js'
+
+/** One request as the server received it, decoded for assertions. */
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  /** The API version of a `/services/data/vNN.N/` call. */
+  readonly version: string | undefined
+  readonly soql: string | undefined
+  readonly sosl: string | undefined
+  /** The bearer token sent, if any. */
+  readonly bearer: string | undefined
+  /** The form of a token request (`grant_type`, `client_id`, `assertion`, ...). */
+  readonly form: Readonly<Record<string, string>> | undefined
+  /** True when the client closed the connection before the server answered. */
+  closedEarly: boolean
+}
+
+/** A scripted misbehaviour for the next `times` token or data requests. */
+export interface Fault {
+  readonly target: 'token' | 'data'
+  readonly answer: 'expired' | 'rate_limit_403' | 'rate_limit_429' | 'unavailable' | 'hang'
+  times?: number
+}
+
+/** A running Salesforce API test server on 127.0.0.1. */
+export interface SalesforceTestServer {
+  /** `http://127.0.0.1:<port>`: both the login URL and the instance URL. */
+  readonly url: string
+  readonly requests: RecordedRequest[]
+  /** Query answers hold at most this many records; the rest follow via `nextRecordsUrl`. */
+  batchSize: number
+  /** When false, the server ignores a query's LIMIT (to prove the client stops by itself). */
+  honourLimit: boolean
+  inject(fault: Fault): void
+  /** Forgets every injected fault not yet used. */
+  clearFaults(): void
+  /** Revokes every access token issued so far, as an expired session would. */
+  expireTokens(): void
+  close(): Promise<void>
+}
+
+const FIRST_VERSION = 31
+const LAST_VERSION = 63
+
+/** Starts the server with the contract people as Contacts, unless other contacts are given. */
+export async function startSalesforceServer(
+  org: OrgCredentials,
+  contacts: readonly StoredContact[] = contractContacts(),
+): Promise<SalesforceTestServer> {
+  const tokens = new Set<string>()
+  const faults: Fault[] = []
+  const cursors = new Map<string, readonly object[]>()
+  const requests: RecordedRequest[] = []
+  let base = ''
+
+  const state: SalesforceTestServer = {
+    get url() {
+      return base
+    },
+    requests,
+    batchSize: 2000,
+    honourLimit: true,
+    inject: (fault) => faults.push({ times: 1, ...fault }),
+    clearFaults: () => faults.splice(0),
+    expireTokens: () => tokens.clear(),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+
+  const takeFault = (target: Fault['target']): Fault['answer'] | undefined => {
+    const fault = faults.find((candidate) => candidate.target === target)
+    if (!fault) return undefined
+    fault.times = (fault.times ?? 1) - 1
+    if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1)
+    return fault.answer
+  }
+
+  const server = createServer((request, response) => {
+    readBody(request)
+      .then((body) => {
+        const recorded = record(request, body)
+        requests.push(recorded)
+        response.on('close', () => {
+          if (!response.writableEnded) recorded.closedEarly = true
+        })
+        route({
+          request,
+          response,
+          body,
+          recorded,
+          base,
+          org,
+          tokens,
+          takeFault,
+          contacts,
+          cursors,
+          state,
+        })
+      })
+      .catch(() => response.destroy())
+  })
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return state
+}
+
+interface Exchange {
+  readonly request: IncomingMessage
+  readonly response: ServerResponse
+  readonly body: string
+  readonly recorded: RecordedRequest
+  readonly base: string
+  readonly org: OrgCredentials
+  readonly tokens: Set<string>
+  readonly takeFault: (target: Fault['target']) => Fault['answer'] | undefined
+  readonly contacts: readonly StoredContact[]
+  readonly cursors: Map<string, readonly object[]>
+  readonly state: SalesforceTestServer
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    request.on('error', reject)
+  })
+}
+
+function record(request: IncomingMessage, body: string): RecordedRequest {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+  const version = /^\/services\/data\/v(\d+\.\d)(\/|$)/.exec(url.pathname)?.[1]
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]
+  const isToken = url.pathname === '/services/oauth2/token'
+  const q = url.searchParams.get('q') ?? undefined
+  return {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    version,
+    soql: url.pathname.endsWith('/query') ? q : undefined,
+    sosl: url.pathname.endsWith('/search') ? q : undefined,
+    bearer,
+    form: isToken ? Object.fromEntries(new URLSearchParams(body)) : undefined,
+    closedEarly: false,
+  }
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/json;charset=UTF-8',
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
+  response.end(text)
+}
+
+function apiError(
+  response: ServerResponse,
+  status: number,
+  errorCode: string,
+  message: string,
+): void {
+  send(response, status, [{ message, errorCode }])
+}
+
+function answerFault(response: ServerResponse, answer: Fault['answer']): void {
+  if (answer === 'hang') return
+  if (answer === 'expired')
+    apiError(response, 401, 'INVALID_SESSION_ID', 'Session expired or invalid')
+  if (answer === 'rate_limit_403')
+    apiError(response, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
+  if (answer === 'rate_limit_429') send(response, 429, 'Too Many Requests', 'text/plain')
+  if (answer === 'unavailable')
+    apiError(response, 503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable')
+}
+
+function route(exchange: Exchange): void {
+  const { request, response, recorded } = exchange
+  if (request.method === 'POST' && recorded.path === '/services/oauth2/token')
+    return token(exchange)
+  if (request.method === 'POST' && /^\/services\/Soap\/u\/\d+\.\d$/.test(recorded.path))
+    return soapLogin(exchange)
+  if (request.method === 'GET' && recorded.path.startsWith('/services/data/')) return data(exchange)
+  apiError(response, 404, 'NOT_FOUND', 'The requested resource does not exist')
+}
+
+function token(exchange: Exchange): void {
+  const { request, response, body, base, org, tokens, takeFault } = exchange
+  const fault = takeFault('token')
+  if (fault) return answerFault(response, fault)
+
+  const refusal = checkGrant(new URLSearchParams(body), request.headers.authorization, org)
+  if (refusal) return send(response, 400, refusal)
+  const accessToken = newAccessToken()
+  tokens.add(accessToken)
+  send(response, 200, {
+    access_token: accessToken,
+    instance_url: base,
+    id: `${base}/id/${ORG_ID}/${USER_ID}`,
+    token_type: 'Bearer',
+    issued_at: String(Date.now()),
+    signature: 'test',
+    scope: 'api',
+  })
+}
+
+function soapLogin(exchange: Exchange): void {
+  const { response, body, base, org, tokens, takeFault, recorded } = exchange
+  const fault = takeFault('token')
+  if (fault) return answerFault(response, fault)
+
+  const { username, password } = soapLoginCredentials(body)
+  if (username !== org.username || password !== org.password) {
+    return send(response, 500, soapLoginFault(), 'text/xml;charset=UTF-8')
+  }
+  const sessionId = newAccessToken()
+  tokens.add(sessionId)
+  send(
+    response,
+    200,
+    soapLoginResponse(base, recorded.path.split('/').pop()!, sessionId),
+    'text/xml;charset=UTF-8',
+  )
+}
+
+function data(exchange: Exchange): void {
+  const { response, recorded, tokens, takeFault } = exchange
+  if (recorded.path === '/services/data/' || recorded.path === '/services/data') {
+    const versions = []
+    for (let v = FIRST_VERSION; v <= LAST_VERSION; v += 1)
+      versions.push({ version: `${v}.0`, url: `/services/data/v${v}.0` })
+    return send(response, 200, versions)
+  }
+  const fault = takeFault('data')
+  if (fault) return answerFault(response, fault)
+  if (!recorded.bearer || !tokens.has(recorded.bearer)) {
+    return apiError(response, 401, 'INVALID_SESSION_ID', 'Session expired or invalid')
+  }
+  const major = Number(recorded.version?.split('.')[0] ?? 0)
+  if (major < FIRST_VERSION || major > LAST_VERSION) {
+    return apiError(response, 404, 'NOT_FOUND', 'The requested resource does not exist')
+  }
+
+  try {
+    dataResource(exchange)
+  } catch (error) {
+    if (!(error instanceof QueryFault)) throw error
+    apiError(response, 400, error.errorCode, error.message)
+  }
+}
+
+function dataResource(exchange: Exchange): void {
+  const { response, recorded } = exchange
+  const rest = recorded.path.slice(`/services/data/v${recorded.version}`.length)
+  if (rest === '/' || rest === '') {
+    return send(response, 200, {
+      query: `/services/data/v${recorded.version}/query`,
+      search: `/services/data/v${recorded.version}/search`,
+    })
+  }
+  if (rest === '/query' && recorded.soql !== undefined) return query(exchange, recorded.soql)
+  if (rest.startsWith('/query/')) return nextPage(exchange, rest.slice('/query/'.length))
+  if (rest === '/search' && recorded.sosl !== undefined) return search(exchange, recorded.sosl)
+  apiError(response, 404, 'NOT_FOUND', 'The requested resource does not exist')
+}
+
+function query(exchange: Exchange, soql: string): void {
+  const { contacts, state, recorded } = exchange
+  const parsed = parseSelect(soql)
+  if (parsed.object.toLowerCase() !== 'contact') {
+    throw new QueryFault('INVALID_TYPE', `sObject type '${parsed.object}' is not supported.`)
+  }
+  for (const field of parsed.fields) readField(contacts[0]!, field)
+
+  const found = selectContacts(
+    state.honourLimit ? parsed : { ...parsed, limit: undefined },
+    contacts,
+  )
+  const records = found.map((contact) => projectContact(contact, parsed.fields, recorded.version!))
+  page(exchange, records, 'new', 0)
+}
+
+function nextPage(exchange: Exchange, locator: string): void {
+  const [cursor, offset] = locator.split('-')
+  const records = exchange.cursors.get(cursor ?? '')
+  if (!records) throw new QueryFault('INVALID_QUERY_LOCATOR', 'invalid query locator')
+  page(exchange, records, cursor!, Number(offset))
+}
+
+function page(
+  exchange: Exchange,
+  records: readonly object[],
+  cursor: string,
+  offset: number,
+): void {
+  const { state, cursors, response, recorded } = exchange
+  const end = offset + state.batchSize
+  const done = end >= records.length
+  const body: Record<string, unknown> = {
+    totalSize: records.length,
+    done,
+    records: records.slice(offset, end),
+  }
+  if (!done) {
+    const id = cursor === 'new' ? `01g${String(cursors.size + 1).padStart(12, '0')}` : cursor
+    cursors.set(id, records)
+    body.nextRecordsUrl = `/services/data/v${recorded.version}/query/${id}-${end}`
+  }
+  send(response, 200, body)
+}
+
+function search(exchange: Exchange, sosl: string): void {
+  const { contacts, response, recorded } = exchange
+  const parsed = parseSearch(sosl)
+  const found = searchContacts(parsed, contacts).flatMap((hits, index) =>
+    hits.map((contact) =>
+      projectContact(contact, parsed.returning[index]!.fields, recorded.version!),
+    ),
+  )
+  send(response, 200, {
+    searchRecords: parsed.limit === undefined ? found : found.slice(0, parsed.limit),
+  })
+}
