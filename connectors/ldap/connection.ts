@@ -61,6 +61,7 @@ export async function openConnection(
   server: LdapServer,
   index: number,
   settings: OpenSettings,
+  closing?: AbortSignal,
 ): Promise<LdapConnection> {
   if (settings.bindDN && !settings.password) {
     throw new ConnectorError(
@@ -79,6 +80,8 @@ export async function openConnection(
       : { createConnection: onlyOnce(netConnect) as typeof netConnect }),
   })
 
+  const abandon = (): void => void client.unbind().catch(() => undefined)
+  closing?.addEventListener('abort', abandon, { once: true })
   let phase: LdapPhase = 'connect'
   try {
     if (settings.startTLS && !server.secure) await client.startTLS(tls)
@@ -90,6 +93,8 @@ export async function openConnection(
   } catch (error) {
     await client.unbind().catch(() => undefined)
     throw ldapFailure(error, phase, server.label)
+  } finally {
+    closing?.removeEventListener('abort', abandon)
   }
 }
 

@@ -58,7 +58,7 @@ export function createLdapConnector(
     operationTimeoutMs: context.timeoutMs,
   }
   const pool = new LdapPool(
-    (index) => openConnection(library, servers[index]!, index, settings),
+    (index, closing) => openConnection(library, servers[index]!, index, settings, closing),
     { size: options.poolSize, failbackMs: options.failback, servers: servers.length },
     context.logger,
   )

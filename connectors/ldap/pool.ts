@@ -21,7 +21,7 @@ interface Slot {
 }
 
 /** Opens a bound connection to the server at `index` of the `url` list. */
-export type Opener = (index: number) => Promise<LdapConnection>
+export type Opener = (index: number, closing: AbortSignal) => Promise<LdapConnection>
 
 /** How many times one lookup moves to another connection after its connection died. */
 const ATTEMPTS = 3
@@ -38,6 +38,7 @@ export class LdapPool {
   private opening: Promise<Slot> | undefined
   private readonly downUntil: number[]
   private closed = false
+  private readonly closing = new AbortController()
 
   constructor(
     private readonly open: Opener,
@@ -64,6 +65,7 @@ export class LdapPool {
   /** Closes every connection; later lookups fail. Safe to call twice. */
   async close(): Promise<void> {
     this.closed = true
+    this.closing.abort()
     const slots = this.slots
     this.slots = []
     const pending = this.opening?.then(
@@ -141,7 +143,7 @@ export class LdapPool {
     let failure: unknown
     for (const index of order) {
       try {
-        const connection = await this.open(index)
+        const connection = await this.open(index, this.closing.signal)
         this.downUntil[index] = 0
         return connection
       } catch (error) {

@@ -1,0 +1,219 @@
+import { createServer, type Server, type Socket } from 'node:net'
+
+import { Client, type ClientOptions } from 'ldapts'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { Connector } from '../../connectors/contract.js'
+import { createLdapConnector, ldapConnector } from '../../connectors/ldap/index.js'
+import type { LdapLibrary } from '../../connectors/ldap/index.js'
+import type { CompiledLdapRule } from '../../connectors/ldap/rule.js'
+import { ConnectorError } from '../../src/errors.js'
+import { CONTRACT_DIRECTORY } from '../servers/ldap-fixtures/people.js'
+import { freePort } from '../servers/ports.js'
+import { type SlapdServer, startSlapd } from '../servers/slapd.js'
+
+const context = {
+  name: 'directory',
+  logger: pino({ level: 'silent' }),
+  configDir: process.cwd(),
+  timeoutMs: 3_000,
+}
+const BASE = 'dc=example,dc=com'
+
+let primary: SlapdServer
+let secondary: SlapdServer
+let silent: Server
+let silentPort: number
+const held: Socket[] = []
+
+beforeAll(async () => {
+  const bob = CONTRACT_DIRECTORY[0]!
+  ;[primary, secondary] = await Promise.all([
+    startSlapd({ people: [{ ...bob, o: 'primary' }] }),
+    startSlapd({ people: [{ ...bob, o: 'secondary' }] }),
+  ])
+  silent = createServer((socket) => void held.push(socket))
+  silentPort = await freePort()
+  await new Promise<void>((resolve) => silent.listen(silentPort, '127.0.0.1', resolve))
+})
+
+afterAll(async () => {
+  for (const socket of held) socket.destroy()
+  await new Promise((resolve) => silent?.close(resolve))
+  await Promise.all([primary?.stop(), secondary?.stop()])
+})
+
+/** ldapts with a count of the connections it opens. */
+function countingLibrary(): LdapLibrary & { opened: () => number } {
+  let opened = 0
+  class CountingClient extends Client {
+    constructor(options: ClientOptions) {
+      super(options)
+      opened++
+    }
+  }
+  return { Client: CountingClient, opened: () => opened }
+}
+
+function build(
+  options: Record<string, unknown>,
+  library?: LdapLibrary,
+): Connector<CompiledLdapRule> {
+  const parsed = ldapConnector.options.parse({ baseDN: BASE, ...options })
+  return createLdapConnector(parsed, context, library)
+}
+
+const byId = ldapConnector.compile(
+  { filter: '(uid={customer_id})', when: ['customer_id'] },
+  ldapConnector.options.parse({ url: 'ldap://127.0.0.1', baseDN: BASE }),
+)
+
+async function company(
+  connector: Connector<CompiledLdapRule>,
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  const records = await connector.search({
+    rule: byId,
+    input: { customer_id: 'c1001' },
+    attributes: ['uid', 'o'],
+    limit: 5,
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  return records[0]?.['o']
+}
+
+async function failure(work: Promise<unknown>): Promise<ConnectorError> {
+  const error = await work.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(ConnectorError)
+  return error as ConnectorError
+}
+
+describe('ldap connector faults', () => {
+  it('reuses one warm bound connection for sequential lookups', async () => {
+    const library = countingLibrary()
+    const connector = build(
+      { url: primary.url, bindDN: primary.bindDN, password: primary.password },
+      library,
+    )
+    try {
+      for (let i = 0; i < 20; i++) expect(await company(connector)).toBe('primary')
+      expect(library.opened()).toBe(1)
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('grows to at most poolSize connections under concurrent lookups', async () => {
+    const library = countingLibrary()
+    const connector = build({ url: primary.url, poolSize: 3 }, library)
+    try {
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all(Array.from({ length: 32 }, () => company(connector)))
+        expect(new Set(answers)).toEqual(new Set(['primary']))
+      }
+      expect(library.opened()).toBeLessThanOrEqual(3)
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('fails fast while the server is down and recovers when it is back', async () => {
+    const library = countingLibrary()
+    const connector = build({ url: primary.url, failback: '100ms' }, library)
+    try {
+      expect(await company(connector)).toBe('primary')
+      await primary.kill()
+
+      const error = await failure(company(connector))
+      expect(error.kind).toBe('unreachable')
+      expect(error.message).toContain('connection refused')
+
+      await primary.restart()
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      expect(await company(connector)).toBe('primary')
+      expect(library.opened()).toBeGreaterThan(1)
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('fails over to the next url and moves back to the first once it answers', async () => {
+    const connector = build({ url: [primary.url, secondary.url], failback: '200ms' })
+    try {
+      expect(await company(connector)).toBe('primary')
+      await primary.kill()
+      expect(await company(connector)).toBe('secondary')
+      expect(await company(connector)).toBe('secondary')
+
+      await primary.restart()
+      let answer: string | undefined
+      for (let attempt = 0; attempt < 50 && answer !== 'primary'; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        answer = await company(connector)
+      }
+      expect(answer).toBe('primary')
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('skips a url where nothing listens', async () => {
+    const closedPort = await freePort()
+    const connector = build({ url: [`ldap://127.0.0.1:${closedPort}`, secondary.url] })
+    try {
+      expect(await company(connector)).toBe('secondary')
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('bounds a server that accepts connections but never answers by the timeout', async () => {
+    const connector = build({ url: `ldap://127.0.0.1:${silentPort}` })
+    try {
+      const searchError = await failure(company(connector, 300))
+      expect(searchError.kind).toBe('timeout')
+      const checkError = await failure(connector.check(AbortSignal.timeout(300)))
+      expect(checkError.kind).toBe('timeout')
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('reports a wrong password as a login failure without the password', async () => {
+    const connector = build({
+      url: primary.url,
+      bindDN: primary.bindDN,
+      password: 'Wrong-Password-77',
+    })
+    try {
+      const error = await failure(connector.check(AbortSignal.timeout(5_000)))
+      expect(error.kind).toBe('auth')
+      expect(error.message).toMatch(/bind refused: wrong bind DN or password/)
+      expect(error.message).not.toContain('Wrong-Password-77')
+      expect((await failure(company(connector))).kind).toBe('auth')
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('refuses a bindDN with an empty password instead of binding unauthenticated', async () => {
+    const connector = build({ url: primary.url, bindDN: primary.bindDN, password: '' })
+    try {
+      expect((await failure(connector.check(AbortSignal.timeout(5_000)))).kind).toBe('auth')
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('rejects every lookup once closed', async () => {
+    const connector = build({ url: primary.url })
+    await company(connector)
+    await connector.close()
+    await connector.close()
+    expect(await failure(company(connector))).toBeInstanceOf(ConnectorError)
+  })
+})
