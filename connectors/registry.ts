@@ -1,6 +1,7 @@
 import type { ConnectorDefinition } from './contract.js'
 import { ldapConnector } from './ldap/index.js'
 import { memoryConnector } from './memory/index.js'
+import { salesforceConnector } from './salesforce/index.js'
 import { staticConnector } from './static/index.js'
 
 /** Every connector type the config accepts, by its `type:` value. */
@@ -8,4 +9,5 @@ export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
   staticConnector,
   ldapConnector,
   memoryConnector,
+  salesforceConnector,
 ] as unknown as readonly ConnectorDefinition[]
