@@ -37,10 +37,15 @@ function classify(error: unknown): FailureKind {
   return 'query'
 }
 
+/** The parts of `pg` internals a cancel request needs. */
 interface PgWire {
   processID: number | null
-  connection: NodeJS.EventEmitter
-  cancel(client: pg.ClientBase, query: pg.Query): void
+  secretKey: number | null
+  connection: NodeJS.EventEmitter & {
+    stream?: { destroy(): void }
+    connect(port: number | undefined, host: string | undefined): void
+    cancel(processID: number | null, secretKey: number | null): void
+  }
 }
 
 /** PostgreSQL through `pg`: one pool, a row limit set on the portal, cancel on abort. */
@@ -119,7 +124,7 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
     )
 
     return raceSignal(work, signal, () => {
-      cancelled = cancelQuery(driver, poolConfig, client, submitted)
+      cancelled = cancelQuery(driver, poolConfig, client)
       setTimeout(() => release(true), CANCEL_GRACE_MS).unref()
     }).catch((error: unknown) => {
       throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
@@ -151,23 +156,29 @@ function tableOf(result: pg.QueryResult<string[]>): SqlTable {
   return { columns: result.fields.map((field) => field.name), rows }
 }
 
+/**
+ * Sends PostgreSQL's CancelRequest for the client's backend over a fresh wire connection, and
+ * settles once the server has closed it (or after the grace period).
+ */
 function cancelQuery(
   driver: PgDriver,
   config: pg.PoolConfig,
   client: pg.PoolClient,
-  query: pg.Query,
 ): Promise<void> {
-  if (!(client as unknown as PgWire).processID) return Promise.resolve()
+  const target = client as unknown as PgWire
+  if (!target.processID) return Promise.resolve()
   return new Promise((resolve) => {
-    const canceller = new driver.Client({ ...config, connectionTimeoutMillis: CANCEL_GRACE_MS })
-    const wire = canceller as unknown as PgWire
-    const done = setTimeout(resolve, CANCEL_GRACE_MS)
-    canceller.on('error', () => undefined)
-    wire.connection.once('end', () => {
+    const wire = (new driver.Client(config) as unknown as PgWire).connection
+    const done = setTimeout(finish, CANCEL_GRACE_MS)
+    function finish(): void {
       clearTimeout(done)
+      wire.stream?.destroy()
       resolve()
-    })
-    wire.cancel(client, query)
+    }
+    wire.on('error', finish)
+    wire.once('end', finish)
+    wire.once('connect', () => wire.cancel(target.processID, target.secretKey))
+    wire.connect(config.port, config.host)
   })
 }
 
