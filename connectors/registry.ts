@@ -2,6 +2,7 @@ import type { ConnectorDefinition } from './contract.js'
 import { ldapConnector } from './ldap/index.js'
 import { memoryConnector } from './memory/index.js'
 import { salesforceConnector } from './salesforce/index.js'
+import { sqlConnector } from './sql/index.js'
 import { staticConnector } from './static/index.js'
 
 /** Every connector type the config accepts, by its `type:` value. */
@@ -10,4 +11,5 @@ export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
   ldapConnector,
   memoryConnector,
   salesforceConnector,
+  sqlConnector,
 ] as unknown as readonly ConnectorDefinition[]
