@@ -22,7 +22,7 @@ export interface SqlStatement {
   readonly parameters: readonly SqlParameter[]
 }
 
-const LIKE_BEFORE = /\bLIKE\s*$/i
+const LIKE_BEFORE = /\bI?LIKE\s*$/i
 const ESCAPE_AFTER = /^\s*ESCAPE\b/i
 
 /** The marker of the n-th parameter (1-based) in each driver's syntax. */
