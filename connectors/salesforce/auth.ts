@@ -13,6 +13,9 @@ export interface SalesforceLibrary {
   readonly Connection: typeof Connection
 }
 
+/** A jsforce connection as the connector uses it. */
+export type SalesforceConnection = InstanceType<SalesforceLibrary['Connection']>
+
 /** A logged-in session: the bearer token and the org's instance to send it to. */
 export interface Session {
   readonly accessToken: string
@@ -51,7 +54,12 @@ export async function logIn(
     await connection.authorize({ grant_type: 'client_credentials' })
   } else if (flow === 'jwt') {
     const key = await loadPrivateKey(options.privateKey ?? '', configDir)
-    const assertion = signAssertion(clientId ?? '', username, options.audience ?? loginUrl, key)
+    const assertion = signAssertion(
+      clientId ?? '',
+      username,
+      options.audience ?? defaultAudience(loginUrl),
+      key,
+    )
     await connection.authorize({ grant_type: JWT_GRANT, assertion })
   } else if (clientId && clientSecret) {
     await connection.loginByOAuth2(username, password + (options.securityToken ?? ''))
@@ -66,6 +74,17 @@ export async function logIn(
     )
   }
   return { accessToken: connection.accessToken, instanceUrl: connection.instanceUrl }
+}
+
+/**
+ * The `aud` Salesforce accepts for a login URL: a My Domain logs in through its own host but
+ * expects the production (or, for a sandbox, the test) login server as the audience.
+ */
+export function defaultAudience(loginUrl: string): string {
+  const host = new URL(loginUrl).hostname
+  if (host.endsWith('.sandbox.my.salesforce.com')) return 'https://test.salesforce.com'
+  if (host.endsWith('.my.salesforce.com')) return 'https://login.salesforce.com'
+  return loginUrl
 }
 
 async function loadPrivateKey(file: string, configDir: string): Promise<KeyObject> {

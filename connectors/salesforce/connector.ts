@@ -2,7 +2,13 @@ import type { Record as SalesforceRecord } from 'jsforce'
 
 import { ConnectorError, asConnectorError } from '../../src/errors.js'
 import type { BackendRecord, Connector, ConnectorContext, SearchRequest } from '../contract.js'
-import { logIn, useTransport, type SalesforceLibrary, type Session } from './auth.js'
+import {
+  logIn,
+  useTransport,
+  type SalesforceConnection,
+  type SalesforceLibrary,
+  type Session,
+} from './auth.js'
 import { apiFailure, isExpiredSession, loginFailure } from './errors.js'
 import { authFlowOf, type SalesforceOptions } from './options.js'
 import { pickFields } from './records.js'
@@ -16,7 +22,7 @@ import {
   type SocketPools,
 } from './transport.js'
 
-type Work<T> = (connection: InstanceType<SalesforceLibrary['Connection']>) => Promise<T>
+type Work<T> = (connection: SalesforceConnection) => Promise<T>
 
 /** A Salesforce connector: one cached session, a transport per lookup, sockets kept alive. */
 export class SalesforceConnector implements Connector<SalesforceRule> {
@@ -149,7 +155,7 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
 }
 
 async function runQuery(
-  connection: Parameters<Work<unknown>>[0],
+  connection: SalesforceConnection,
   soql: string,
   limit: number,
 ): Promise<SalesforceRecord[]> {
@@ -161,7 +167,7 @@ async function runQuery(
 }
 
 async function runSearch(
-  connection: Parameters<Work<unknown>>[0],
+  connection: SalesforceConnection,
   sosl: string,
   limit: number,
 ): Promise<SalesforceRecord[]> {
