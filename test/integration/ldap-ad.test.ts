@@ -80,7 +80,7 @@ beforeAll(async () => {
   try {
     await admin.bind(ad.adminDN, ad.adminPassword)
     const [carol, alice] = [await dnOf(admin, 'carol'), await dnOf(admin, 'alice')]
-    const replace = (type: string, values: (string | Buffer)[]) =>
+    const replace = (type: string, values: string[] | Buffer[]) =>
       new Change({ operation: 'replace', modification: new Attribute({ type, values }) })
     await admin.modify(carol, [
       replace('proxyAddresses', [
