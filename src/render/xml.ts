@@ -1,8 +1,9 @@
-import { create } from 'xmlbuilder2'
+import { create, fragment } from 'xmlbuilder2'
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 
 import type { Customer } from '../engine/customers.js'
 import { isTrue } from '../engine/customers.js'
+import { BoundedMemo } from './memo.js'
 import { cdataParts, escapeHtml, stripAngles, stripXmlIllegal, toLatin1, xmlText } from './escape.js'
 
 /** The fields HelpSpot inserts into a request: they must stay plain text, no entities. */
@@ -25,23 +26,65 @@ export interface LiveLookupView {
   readonly addressBook: boolean
 }
 
-function document(): XMLBuilder {
-  return create({ version: '1.0', encoding: 'utf-8', invalidCharReplacement: '' })
+/** Marks where the customers go in a rendered empty document. */
+const BODY_MARK = 'livelookup-body-mark'
+const shells = new Map<string, readonly [string, string]>()
+
+/**
+ * The document around the customers, `<?xml ...?><livelookup ...>` and `</livelookup>`, built
+ * once per distinct `columns` value.
+ */
+function shellOf(columns: readonly string[] | undefined): readonly [string, string] {
+  const key = columns?.join(',') ?? ''
+  let shell = shells.get(key)
+  if (!shell) {
+    const attributes = key ? { version: '1.0', columns: xmlText(key) } : { version: '1.0' }
+    const xml = create({ version: '1.0', encoding: 'utf-8' }).ele('livelookup', attributes).txt(BODY_MARK).doc().end()
+    const at = xml.indexOf(BODY_MARK)
+    shell = [xml.slice(0, at), xml.slice(at + BODY_MARK.length)]
+    shells.set(key, shell)
+  }
+  return shell
 }
 
-/** Renders a `<livelookup>` answer for the Live Lookup tab or the address book. */
+/**
+ * Renders a `<livelookup>` answer for the Live Lookup tab or the address book. Each customer is
+ * rendered by xmlbuilder2 as a fragment and remembered: the same customers come back lookup
+ * after lookup, and building the XML tree is by far the dearest step of an answer.
+ */
 export function renderLiveLookup(customers: readonly Customer[], view: LiveLookupView): string {
-  const root = document().ele('livelookup', {
-    version: '1.0',
-    ...(view.columns?.length ? { columns: xmlText(view.columns.join(',')) } : {}),
-  })
+  const [head, tail] = shellOf(view.columns)
+  let body = ''
+  for (const customer of customers) body += customerXml(customer, view)
+  return head + body + tail
+}
 
-  for (const customer of customers) {
-    if (view.addressBook) addressBookEntry(root.ele('customer'), customer, view)
-    else liveLookupEntry(root.ele('customer'), customer, view)
+const fragments = new BoundedMemo(20_000)
+const labelIds = new WeakMap<object, number>()
+let nextLabelsId = 0
+
+/** A number standing for one `labels` object, so a memo key need not spell the labels out. */
+function labelsId(labels: object): number {
+  let id = labelIds.get(labels)
+  if (id === undefined) {
+    id = nextLabelsId++
+    labelIds.set(labels, id)
   }
+  return id
+}
 
-  return root.end()
+function customerXml(customer: Customer, view: LiveLookupView): string {
+  let key = `${view.addressBook ? 'a' : 'l'}${labelsId(view.labels)}`
+  for (const name in customer.fields) key += `\u0001${name}\u0002${customer.fields[name]}`
+  for (const name in customer.html) key += `\u0003${name}\u0002${customer.html[name]}`
+
+  return fragments.get(key, () => {
+    const root = fragment({ invalidCharReplacement: '' })
+    const node = root.ele('customer')
+    if (view.addressBook) addressBookEntry(node, customer, view)
+    else liveLookupEntry(node, customer, view)
+    return root.end()
+  })
 }
 
 function liveLookupEntry(node: XMLBuilder, customer: Customer, view: LiveLookupView): void {
@@ -96,15 +139,35 @@ export type AjaxEncoding = 'utf-8' | 'iso-8859-1'
  */
 export function renderAjax(options: readonly AjaxOption[], encoding: AjaxEncoding): Buffer {
   const latin1 = encoding === 'iso-8859-1'
-  const text = (value: string): string => (latin1 ? toLatin1(value) : value)
-  const root = create({ version: '1.0', encoding, invalidCharReplacement: '' }).ele('ajaxfield')
+  const [head, tail] = ajaxShellOf(encoding)
+  let body = ''
+  for (const option of options) body += optionXml(option, latin1)
+  return Buffer.from(head + body + tail, latin1 ? 'latin1' : 'utf8')
+}
 
-  for (const option of options) {
-    const node = root.ele('option')
-    node.ele('value').txt(xmlText(text(option.value)))
-    node.ele('description').txt(xmlText(text(option.description)))
+const ajaxShells = new Map<AjaxEncoding, readonly [string, string]>()
+
+function ajaxShellOf(encoding: AjaxEncoding): readonly [string, string] {
+  let shell = ajaxShells.get(encoding)
+  if (!shell) {
+    const xml = create({ version: '1.0', encoding }).ele('ajaxfield').txt(BODY_MARK).doc().end()
+    const at = xml.indexOf(BODY_MARK)
+    shell = [xml.slice(0, at), xml.slice(at + BODY_MARK.length)]
+    ajaxShells.set(encoding, shell)
   }
+  return shell
+}
 
-  const xml = root.end()
-  return Buffer.from(xml, latin1 ? 'latin1' : 'utf8')
+const options = new BoundedMemo(20_000)
+
+function optionXml(option: AjaxOption, latin1: boolean): string {
+  const text = (value: string): string => xmlText(latin1 ? toLatin1(value) : value)
+  const key = `${latin1 ? 'l' : 'u'}${option.value}\u0001${option.description}`
+  return options.get(key, () => {
+    const root = fragment({ invalidCharReplacement: '' })
+    const node = root.ele('option')
+    node.ele('value').txt(text(option.value))
+    node.ele('description').txt(text(option.description))
+    return root.end()
+  })
 }

@@ -1,0 +1,19 @@
+/**
+ * Remembers up to `max` computed strings by key, forgetting the oldest first. Used for pure
+ * rendering steps whose inputs repeat, so a hit costs one Map lookup.
+ */
+export class BoundedMemo {
+  private readonly entries = new Map<string, string>()
+
+  constructor(private readonly max: number) {}
+
+  get(key: string, compute: () => string): string {
+    const known = this.entries.get(key)
+    if (known !== undefined) return known
+
+    const value = compute()
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
+    this.entries.set(key, value)
+    return value
+  }
+}
