@@ -9,6 +9,7 @@ import { renderReport } from './report.js'
 const CASES: readonly (() => Promise<BenchCase>)[] = [
   async () => (await import('./cases/core.js')).coreBench,
   async () => (await import('./cases/static.js')).staticBench,
+  async () => (await import('./cases/sql.js')).sqlBench,
 ]
 
 const README = fileURLToPath(new URL('../../bench/README.md', import.meta.url))

@@ -1,11 +1,11 @@
 import type { BackendRecord, LookupInput } from '../contract.js'
-import { visitInFileOrder } from './file-order.js'
+import { firstRows } from './file-order.js'
 import { needleOf, type StaticRule } from './pattern.js'
 import {
   buildColumnIndex,
-  candidatesOf,
   columnFinder,
-  rowMatches,
+  select,
+  selects,
   type ColumnIndex,
   type Table,
 } from './table.js'
@@ -71,22 +71,23 @@ export class Book {
     const bound = this.#bind(rule, input)
     if (!bound || limit <= 0) return []
 
-    const driver = bound
-      .map((pattern) => ({
-        pattern,
-        candidates: candidatesOf(pattern.index, pattern.mode, pattern.needle),
-      }))
-      .reduce((best, next) => (next.candidates.count < best.candidates.count ? next : best))
-    const others = bound.filter((pattern) => pattern !== driver.pattern)
+    const selections = bound.map((pattern) => select(pattern.index, pattern.mode, pattern.needle))
+    const driver = selections.reduce(
+      (best, next, at) => (next.count < selections[best]!.count ? at : best),
+      0,
+    )
+    const others = bound
+      .map((pattern, at) => ({ index: pattern.index, selection: selections[at]! }))
+      .filter((_, at) => at !== driver)
+    const [other] = others
+    const test =
+      others.length > 1
+        ? (row: number) => others.every((each) => selects(each.index, each.selection, row))
+        : other && ((row: number) => selects(other.index, other.selection, row))
+    const rows = firstRows(bound[driver]!.index, selections[driver]!, test, limit)
 
-    const rows: number[] = []
-    visitInFileOrder(driver.candidates.lists, (id) => {
-      const matches = others.every((other) => rowMatches(other.index, other.mode, other.needle, id))
-      if (matches) rows.push(id)
-      return rows.length < limit
-    })
-
-    return rows.map((id) => this.#record(id, attributes))
+    const wanted = attributes.map((attribute) => [attribute, this.#find(attribute)] as const)
+    return rows.map((id) => this.#record(id, wanted))
   }
 
   /** Fills each pattern; undefined when a pattern can match nothing. */
@@ -117,11 +118,10 @@ export class Book {
     return index
   }
 
-  #record(id: number, attributes: readonly string[]): BackendRecord {
+  #record(id: number, wanted: readonly (readonly [string, number | undefined])[]): BackendRecord {
     const row = this.#table.rows[id] ?? []
     const record: BackendRecord = {}
-    for (const attribute of attributes) {
-      const at = this.#find(attribute)
+    for (const [attribute, at] of wanted) {
       const value = at === undefined ? '' : (row[at] ?? '')
       if (value) record[attribute] = value
     }

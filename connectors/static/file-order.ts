@@ -1,36 +1,60 @@
-import type { RowIds } from './table.js'
+import { runsOf, type ColumnIndex, type Selection } from './table.js'
 
 /**
- * Visits the row ids of several lists, each already in file order, in file order overall,
- * until `visit` returns false. A heap of list heads makes the first few ids cheap even when a
- * short prefix selects thousands of rows.
+ * The first `limit` rows of a selection, in file order, that pass `test` when one is given.
+ * Each value's rows are already in file order. Without a test, a heap of the groups' heads
+ * merges them and stops at the limit, so a short prefix selecting thousands of rows stays
+ * cheap; with a test, every candidate is tested in one linear pass and the survivors sorted.
  */
-export function visitInFileOrder(lists: readonly RowIds[], visit: (id: number) => boolean): void {
-  if (lists.length === 1) {
-    const [only] = lists
-    if (typeof only === 'number') visit(only)
-    else if (only) for (const id of only) if (!visit(id)) return
-    return
+export function firstRows(
+  index: ColumnIndex,
+  selection: Selection,
+  test: ((row: number) => boolean) | undefined,
+  limit: number,
+): number[] {
+  const runs = runsOf(index, selection)
+  const [only] = runs
+  if (runs.length === 1 && only) return scan(index.rows, only, test, limit)
+  if (!test) return merge(index.rows, runs, limit)
+
+  const found: number[] = []
+  for (const [start, end] of runs) {
+    for (let at = start; at < end; at++) if (test(index.rows[at]!)) found.push(index.rows[at]!)
   }
+  return found.length > 1 ? found.sort((a, b) => a - b).slice(0, limit) : found
+}
 
-  const heads: { ids: readonly number[]; at: number }[] = lists.map((ids) => ({
-    ids: typeof ids === 'number' ? [ids] : ids,
-    at: 0,
-  }))
-  const idOf = (head: { ids: readonly number[]; at: number }): number => head.ids[head.at]!
-  for (let at = (heads.length >> 1) - 1; at >= 0; at--) siftDown(heads, at, idOf)
+function scan(
+  rows: Uint32Array,
+  [start, end]: [number, number],
+  test: ((row: number) => boolean) | undefined,
+  limit: number,
+): number[] {
+  const found: number[] = []
+  for (let at = start; at < end && found.length < limit; at++) {
+    const row = rows[at]!
+    if (!test || test(row)) found.push(row)
+  }
+  return found
+}
 
-  while (heads.length > 0) {
-    const top = heads[0]!
-    if (!visit(idOf(top))) return
-    top.at++
-    if (top.at === top.ids.length) {
-      const last = heads.pop()!
-      if (heads.length === 0) return
-      heads[0] = last
+function merge(rows: Uint32Array, runs: [number, number][], limit: number): number[] {
+  const found: number[] = []
+  const head = (run: [number, number]): number => rows[run[0]]!
+  for (let at = (runs.length >> 1) - 1; at >= 0; at--) siftDown(runs, at, head)
+
+  while (runs.length > 0 && found.length < limit) {
+    const top = runs[0]!
+    found.push(head(top))
+    top[0]++
+    if (top[0] === top[1]) {
+      const last = runs.pop()!
+      if (runs.length === 0) break
+      runs[0] = last
     }
-    siftDown(heads, 0, idOf)
+    siftDown(runs, 0, head)
   }
+  return found
 }
 
 function siftDown<T>(heap: T[], start: number, key: (item: T) => number): void {

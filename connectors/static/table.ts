@@ -23,104 +23,126 @@ export function columnFinder(columns: readonly string[]): (name: string) => numb
   return (name) => exact.get(name) ?? loose.get(fold(name))
 }
 
-/** Row ids of one folded value: a single id, or several in file order. */
-export type RowIds = number | number[]
+/** The rank of a row whose value is empty: it is in no selection. */
+const NO_RANK = 0xffffffff
 
 /**
- * The search index of one column: folded value -> row ids for exact matches, the distinct
- * folded values sorted for prefix matches by binary search, and each row's folded value to
- * test candidates found through another column.
+ * The search index of one column. `keys` are the distinct folded values, sorted, so a prefix
+ * selects a contiguous range of ranks found by binary search; `rankOf` finds an exact value in
+ * one step. Row ids are grouped by rank in `rows` (file order within a value), `starts[rank]`
+ * marking where each group begins, and `rankOfRow` lets a row found through another column be
+ * tested with one integer comparison.
  */
 export interface ColumnIndex {
-  readonly ids: ReadonlyMap<string, RowIds>
   readonly keys: readonly string[]
-  readonly folded: readonly string[]
+  readonly rankOf: ReadonlyMap<string, number>
+  readonly starts: Uint32Array
+  readonly rows: Uint32Array
+  readonly rankOfRow: Uint32Array
 }
 
 /** Builds the index of one column. Rows whose value is empty are never found. */
 export function buildColumnIndex(
-  rows: readonly (readonly string[])[],
+  table: readonly (readonly string[])[],
   column: number,
 ): ColumnIndex {
-  const ids = new Map<string, RowIds>()
-  const folded: string[] = new Array<string>(rows.length)
+  const folded = table.map((row) => fold(row[column] ?? ''))
+  const keys = [...new Set(folded)].filter(Boolean).sort()
+  const rankOf = new Map(keys.map((key, rank) => [key, rank]))
 
-  rows.forEach((row, id) => {
-    const key = fold(row[column] ?? '')
-    folded[id] = key
-    if (!key) return
-    const found = ids.get(key)
-    if (found === undefined) ids.set(key, id)
-    else if (typeof found === 'number') ids.set(key, [found, id])
-    else found.push(id)
+  const rankOfRow = new Uint32Array(table.length)
+  const starts = new Uint32Array(keys.length + 1)
+  folded.forEach((key, row) => {
+    const rank = rankOf.get(key) ?? NO_RANK
+    rankOfRow[row] = rank
+    if (rank !== NO_RANK) starts[rank + 1]!++
   })
+  for (let rank = 0; rank < keys.length; rank++) starts[rank + 1]! += starts[rank]!
 
-  const keys = [...ids.keys()].sort()
-  return { ids, keys, folded }
+  const rows = new Uint32Array(starts[keys.length]!)
+  const next = starts.slice(0, keys.length)
+  rankOfRow.forEach((rank, row) => {
+    if (rank !== NO_RANK) rows[next[rank]!++] = row
+  })
+  return { keys, rankOf, starts, rows, rankOfRow }
 }
 
-/** The row ids a needle selects in one column, as lists each in file order. */
-export interface Candidates {
-  readonly lists: readonly RowIds[]
+/**
+ * The ranks a needle selects: `[low, high)`, narrowed by `marks` for contains matches. `count`
+ * is how many rows that is, to pick the most selective pattern of a rule.
+ */
+export interface Selection {
+  readonly low: number
+  readonly high: number
+  readonly marks?: Uint8Array
   readonly count: number
 }
 
-/** Looks a needle up in the index: a map hit, a binary-searched key range, or a key scan. */
-export function candidatesOf(
+/** Selects the ranks matching a needle: one map hit, a binary-searched range, or a key scan. */
+export function select(
   index: ColumnIndex,
   mode: 'exact' | 'prefix' | 'contains',
   needle: string,
-): Candidates {
+): Selection {
+  const { keys, starts } = index
   if (mode === 'exact') {
-    const found = index.ids.get(needle)
-    return found === undefined ? { lists: [], count: 0 } : { lists: [found], count: sizeOf(found) }
+    const rank = index.rankOf.get(needle)
+    return rank === undefined ? { low: 0, high: 0, count: 0 } : range(index, rank, rank + 1)
   }
-
-  const lists: RowIds[] = []
-  let count = 0
-  const take = (key: string): void => {
-    const found = index.ids.get(key)
-    if (found === undefined) return
-    lists.push(found)
-    count += sizeOf(found)
-  }
-
   if (mode === 'prefix') {
-    for (let at = lowerBound(index.keys, needle); at < index.keys.length; at++) {
-      const key = index.keys[at]!
-      if (!key.startsWith(needle)) break
-      take(key)
-    }
-  } else {
-    for (const key of index.keys) if (key.includes(needle)) take(key)
+    const low = firstIndex(keys, 0, (key) => key >= needle)
+    return range(
+      index,
+      low,
+      firstIndex(keys, low, (key) => !key.startsWith(needle)),
+    )
   }
-  return { lists, count }
+
+  const marks = new Uint8Array(keys.length)
+  let count = 0
+  keys.forEach((key, rank) => {
+    if (!key.includes(needle)) return
+    marks[rank] = 1
+    count += starts[rank + 1]! - starts[rank]!
+  })
+  return { low: 0, high: keys.length, marks, count }
 }
 
-/** Whether one row's folded value matches a needle. */
-export function rowMatches(
-  index: ColumnIndex,
-  mode: 'exact' | 'prefix' | 'contains',
-  needle: string,
-  row: number,
-): boolean {
-  const value = index.folded[row] ?? ''
-  if (!value) return false
-  if (mode === 'exact') return value === needle
-  return mode === 'prefix' ? value.startsWith(needle) : value.includes(needle)
+function range(index: ColumnIndex, low: number, high: number): Selection {
+  return { low, high, count: index.starts[high]! - index.starts[low]! }
 }
 
-function sizeOf(ids: RowIds): number {
-  return typeof ids === 'number' ? 1 : ids.length
+/** Whether one row's value is in a selection. */
+export function selects(index: ColumnIndex, selection: Selection, row: number): boolean {
+  const rank = index.rankOfRow[row]!
+  if (rank < selection.low || rank >= selection.high) return false
+  return !selection.marks || selection.marks[rank] === 1
 }
 
-function lowerBound(keys: readonly string[], needle: string): number {
-  let low = 0
+/** The groups of row ids a selection covers, as `[start, end)` offsets into `index.rows`. */
+export function runsOf(index: ColumnIndex, selection: Selection): [number, number][] {
+  const runs: [number, number][] = []
+  for (let rank = selection.low; rank < selection.high; rank++) {
+    if (selection.marks && selection.marks[rank] !== 1) continue
+    const start = index.starts[rank]!
+    const end = index.starts[rank + 1]!
+    if (end > start) runs.push([start, end])
+  }
+  return runs
+}
+
+/** The first position from `from` where `found` holds, for a predicate false then true. */
+function firstIndex(
+  keys: readonly string[],
+  from: number,
+  found: (key: string) => boolean,
+): number {
+  let low = from
   let high = keys.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    if (keys[middle]! < needle) low = middle + 1
-    else high = middle
+    if (found(keys[middle]!)) high = middle
+    else low = middle + 1
   }
   return low
 }
