@@ -12,7 +12,7 @@ import {
 import { apiFailure, isExpiredSession, loginFailure } from './errors.js'
 import { authFlowOf, type SalesforceOptions } from './options.js'
 import { pickFields } from './records.js'
-import { renderQuery, type SalesforceRule } from './rule.js'
+import { renderQuery, searchTermTooShort, type SalesforceRule } from './rule.js'
 import { untilAborted } from './abort.js'
 import { SessionCache } from './session.js'
 import {
@@ -47,7 +47,7 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
     const { rule, input, attributes, limit, signal } = request
     try {
       signal.throwIfAborted()
-      if (limit <= 0) return []
+      if (limit <= 0 || searchTermTooShort(rule, input)) return []
       const text = renderQuery(rule, input, limit)
       const records = await this.withSession(signal, (connection) =>
         rule.language === 'soql'
@@ -171,6 +171,10 @@ async function runSearch(
   sosl: string,
   limit: number,
 ): Promise<SalesforceRecord[]> {
-  const result = await connection.search(sosl)
-  return (result.searchRecords ?? []).slice(0, limit)
+  const result: unknown = await connection.search(sosl)
+  // API versions before 37.0 answer with a bare list instead of { searchRecords }.
+  const records = Array.isArray(result)
+    ? result
+    : (result as { searchRecords?: SalesforceRecord[] }).searchRecords
+  return (records ?? []).slice(0, limit)
 }

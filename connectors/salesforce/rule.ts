@@ -170,3 +170,16 @@ export function renderQuery(
   }
   return text
 }
+
+/**
+ * Whether the FIND term of a SOSL rule is too short to search for: Salesforce refuses a search
+ * term of fewer than two characters, and such a term could not name one customer anyway.
+ */
+export function searchTermTooShort(
+  rule: SalesforceRule,
+  input: Readonly<Record<string, string>>,
+): boolean {
+  const term = rule.parts.find((part) => 'as' in part && part.as === 'searchTerm')
+  if (!term || !('input' in term)) return false
+  return (input[term.input] ?? '').replace(/[\s\u0000-\u001f\u007f]/g, '').length < 2
+}

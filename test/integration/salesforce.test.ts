@@ -149,6 +149,13 @@ describe('salesforce queries', () => {
     )
   })
 
+  it('sends no SOSL search for a term shorter than Salesforce accepts', async () => {
+    const rule = ruleOf({ sosl: 'FIND {name} RETURNING Contact(Id)' }, ['name'])
+    expect(await search(connector, rule, { name: 'J' }, ['Id'])).toEqual([])
+    expect(await search(connector, rule, { name: ' \n_ ' }, ['Id'])).toEqual([])
+    expect(org.server.requests).toEqual([])
+  })
+
   it('reports a refused query as a query error', async () => {
     const rule = ruleOf({ soql: 'SELECT Id, Nope__c FROM Contact WHERE Email = {email}' }, [
       'email',

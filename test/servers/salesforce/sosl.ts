@@ -30,6 +30,9 @@ export function parseSearch(text: string): SearchQuery {
   if (!found) throw new QueryFault('MALFORMED_SEARCH', 'a search starts with FIND {')
   const end = termEnd(text, found[0].length)
   const term = text.slice(found[0].length, end)
+  if (term.replace(/[\s*?\\]/g, '').length < 2) {
+    throw new QueryFault('MALFORMED_SEARCH', 'search term must be longer than one character')
+  }
 
   const reader = new TokenReader(lex(text.slice(end + 1)))
   let group = 'ALL'
