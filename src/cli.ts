@@ -59,14 +59,17 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   process.on('SIGHUP', () => void running.service.reload())
 
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      logger.info('shutting down')
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down')
+      // A second signal means the operator will not wait for the grace period.
+      process.once('SIGTERM', () => process.exit(1))
+      process.once('SIGINT', () => process.exit(1))
       void running.stop().then(resolve)
     }
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
-  logger.flush()
+  await new Promise<void>((resolve) => logger.flush(() => resolve()))
   return 0
 }
 
@@ -120,7 +123,7 @@ async function urls(args: ParsedArgs): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
-    if (process.argv[2] !== 'serve') setImmediate(() => process.exit(code))
+    setImmediate(() => process.exit(code))
   },
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.problems.join('\n')}\n`)

@@ -12,6 +12,8 @@ export interface ServeOptions {
   readonly port?: number
   readonly logger: Logger
   readonly definitions?: readonly ConnectorDefinition[]
+  /** Reload when the config file changes (default true). */
+  readonly watch?: boolean
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     hostname = '127.0.0.1'
   }
 
-  const app = createApp({ gateway: () => service.current, logger })
+  const app = createApp({ gateway: () => service.current, logger, ops: service.ops })
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started))
     started.once('error', reject)
@@ -52,20 +54,34 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const shownHost = hostname === '0.0.0.0' ? '127.0.0.1' : hostname
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`
   logger.info({ url, keys: settings.keys.length, loopbackOnly: !open }, 'listening')
+  if (options.watch ?? true) service.watch()
 
   return {
     service,
     server,
     url,
-    stop: () => stopServer(server, service, settings.shutdownGrace),
+    stop: () => stopServer(server, service, logger),
   }
 }
 
-async function stopServer(server: ServerType, service: Service, graceMs: number): Promise<void> {
+/**
+ * Stops accepting connections, gives in-flight requests the configured grace period (read at
+ * stop time, so a reload can change it), then drops what is left and closes every pool.
+ */
+async function stopServer(server: ServerType, service: Service, logger: Logger): Promise<void> {
+  const { requests } = service.ops
+  const graceMs = service.current.config.server.shutdownGrace
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
   if ('closeIdleConnections' in server) server.closeIdleConnections()
-  await Promise.race([closed, grace])
+  logger.info({ inFlight: requests.count, graceMs }, 'stopping')
+
+  let timer: NodeJS.Timeout | undefined
+  const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)))
+  const finished = await Promise.race([requests.idle().then(() => 'done' as const), grace])
+  clearTimeout(timer)
+  if (finished === 'grace') logger.warn({ inFlight: requests.count }, 'grace period over: dropping requests')
+
   if ('closeAllConnections' in server) server.closeAllConnections()
+  await closed
   await service.close()
 }

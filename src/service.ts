@@ -1,17 +1,34 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
+
 import type { Logger } from 'pino'
 
 import type { ConnectorDefinition } from '../connectors/contract.js'
+import { LookupCache } from './cache/lookup-cache.js'
 import { loadConfig, type GatewayConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
-import { Gateway, type LiveConnector } from './engine/gateway.js'
+import { HealthBook } from './engine/breaker.js'
+import { Gateway, breakerSettings, type LiveConnector } from './engine/gateway.js'
 import { closeConnectors, startConnectors } from './engine/live.js'
+import { InFlight, type Operations } from './http/ops.js'
+import { RateLimiter } from './http/rate-limit.js'
+import { Metrics } from './metrics.js'
+
+/** How long a config file must stay unchanged before a change is reloaded. */
+const RELOAD_SETTLE_MS = 250
 
 /**
- * The running gateway of one process: its config, its live connectors, and reloading. Lookups
- * read `current` once at their start, so a reload never changes a lookup half-way through.
+ * The running gateway of one process: its config, its live connectors, its cache and metrics,
+ * and reloading. Lookups read `current` once at their start, so a reload never changes a lookup
+ * half-way through.
  */
 export class Service {
   private gateway: Gateway
+  private lookupCache: LookupCache | undefined
+  private watcher: FSWatcher | undefined
+  private pendingReload: NodeJS.Timeout | undefined
+  private readonly health: HealthBook
+  readonly ops: Operations
 
   private constructor(
     private readonly file: string,
@@ -20,7 +37,14 @@ export class Service {
     config: GatewayConfig,
   ) {
     const { live } = startConnectors(config, logger)
-    this.gateway = new Gateway(config, live)
+    this.health = new HealthBook(breakerSettings(config), logger)
+    this.gateway = new Gateway(config, live, this.health)
+    this.lookupCache = LookupCache.create(config.cache, logger, config.server.deadline)
+
+    const metrics = new Metrics(() =>
+      [...this.gateway.connectors].map(([name, { connector }]) => this.health.of(connector, name)),
+    )
+    this.ops = { cache: () => this.lookupCache, metrics, limiter: new RateLimiter(), requests: new InFlight() }
   }
 
   /** Loads the config and builds its connectors (without connecting to anything). */
@@ -52,15 +76,47 @@ export class Service {
     }
 
     const { live, retired } = startConnectors(config, this.logger, this.gateway.connectors)
-    this.gateway = new Gateway(config, live)
+    const previous = this.gateway.config
+    this.health.settings = breakerSettings(config)
+    this.gateway = new Gateway(config, live, this.health)
+    this.replaceCache(previous, config)
     this.logger.info({ connectors: [...live.keys()], replaced: retired.map((r) => r.settings.name) }, 'config reloaded')
     setTimeout(() => void closeConnectors(retired, this.logger), config.server.deadline).unref()
     return true
   }
 
-  /** Closes every connector's pool and watcher. */
+  private replaceCache(previous: GatewayConfig, config: GatewayConfig): void {
+    const same =
+      JSON.stringify(previous.cache) === JSON.stringify(config.cache) &&
+      previous.server.deadline === config.server.deadline
+    if (same) return
+    const old = this.lookupCache
+    this.lookupCache = LookupCache.create(config.cache, this.logger, config.server.deadline)
+    void old?.close()
+  }
+
+  /**
+   * Reloads when the config file changes. The folder is watched rather than the file, since
+   * editors often save by writing a new file and renaming it over the old one.
+   */
+  watch(): void {
+    if (this.watcher) return
+    const name = basename(this.file)
+    this.watcher = watch(dirname(this.file), (_event, changed) => {
+      if (changed !== null && changed !== name) return
+      clearTimeout(this.pendingReload)
+      this.pendingReload = setTimeout(() => void this.reload(), RELOAD_SETTLE_MS).unref()
+    })
+    this.watcher.on('error', (error) => this.logger.warn({ err: error }, 'config watch failed'))
+    this.watcher.unref()
+  }
+
+  /** Stops watching, closes the cache and every connector's pool and watcher. */
   async close(): Promise<void> {
-    await closeConnectors(this.gateway.connectors.values(), this.logger)
+    clearTimeout(this.pendingReload)
+    this.watcher?.close()
+    this.watcher = undefined
+    await Promise.all([closeConnectors(this.gateway.connectors.values(), this.logger), this.lookupCache?.close()])
   }
 
   get connectors(): ReadonlyMap<string, LiveConnector> {

@@ -1,5 +1,6 @@
 import type { BackendRecord, Connector, LookupInput } from '../../connectors/contract.js'
 import { ConnectorError, asConnectorError, type FailureKind } from '../errors.js'
+import type { ConnectorHealth } from './breaker.js'
 
 /** One connector's part in a lookup, ready to run. */
 export interface SearchJob {
@@ -12,6 +13,8 @@ export interface SearchJob {
   readonly attributes: readonly string[]
   readonly limit: number
   readonly timeoutMs: number
+  /** The connector's breaker: an open one skips the search and reports it as failed. */
+  readonly health?: ConnectorHealth
 }
 
 /** What one connector did during a lookup. */
@@ -29,6 +32,15 @@ export function fanOut(jobs: readonly SearchJob[], deadline: AbortSignal): Promi
 }
 
 async function runJob(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
+  const skipped = job.health?.admit()
+  if (skipped) return { connector: job.connector, ok: false, durationMs: 0, error: skipped }
+
+  const run = await searchOnce(job, deadline)
+  job.health?.record(run.durationMs, run.ok ? undefined : run.error)
+  return run
+}
+
+async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
   const started = performance.now()
   const signal = AbortSignal.any([deadline, AbortSignal.timeout(job.timeoutMs)])
   const { connector } = job

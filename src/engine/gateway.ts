@@ -2,6 +2,7 @@ import type { Connector, LookupInput } from '../../connectors/contract.js'
 import type { ConnectorSettings, FieldSettings, GatewayConfig, SourceSettings } from '../config/load.js'
 import { LookupFailedError, RequestError } from '../errors.js'
 import type { AjaxOption } from '../render/xml.js'
+import { HealthBook, type BreakerSettings } from './breaker.js'
 import { mergeCustomers, rankCustomers, toCustomers, type Customer } from './customers.js'
 import { fanOut, failuresOf, type SearchJob, type SearchRun } from './fan-out.js'
 import { chooseRule } from './rules.js'
@@ -26,6 +27,8 @@ export class Gateway {
   constructor(
     readonly config: GatewayConfig,
     readonly connectors: ReadonlyMap<string, LiveConnector>,
+    /** Breakers and recent health; shared across reloads by the service. */
+    readonly health: HealthBook = new HealthBook(breakerSettings(config)),
   ) {}
 
   /** The source served at `/livelookup/<name>`; the first one when no name is given. */
@@ -75,6 +78,7 @@ export class Gateway {
       attributes: [field.value, field.description],
       limit: field.limit,
       timeoutMs: live.settings.timeoutMs,
+      health: this.health.of(live.connector, field.connector),
     }
     const runs = await fanOut([job], deadline)
     this.throwIfAllFailed(field.name, runs)
@@ -98,7 +102,8 @@ export class Gateway {
     if (!rule) return []
     const attributes = live.settings.map ? [...new Set(Object.values(live.settings.map))] : []
     const { timeoutMs } = live.settings
-    return [{ connector: name, live: live.connector, rule: rule.compiled, when: rule.when, input, attributes, limit, timeoutMs }]
+    const health = this.health.of(live.connector, name)
+    return [{ connector: name, live: live.connector, rule: rule.compiled, when: rule.when, input, attributes, limit, timeoutMs, health }]
   }
 
   private live(name: string): LiveConnector {
@@ -111,4 +116,9 @@ export class Gateway {
     if (runs.length === 0 || runs.some((run) => run.ok)) return
     throw new LookupFailedError(target, failuresOf(runs), runs)
   }
+}
+
+/** The breaker settings of a config, in the form the breakers read them. */
+export function breakerSettings(config: GatewayConfig): BreakerSettings {
+  return { failures: config.server.breaker.failures, coolDownMs: config.server.breaker.coolDown }
 }

@@ -2,9 +2,8 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 
-import type { LookupInput } from '../../connectors/contract.js'
+import { fieldKey, sourceKey } from '../cache/key.js'
 import type { Gateway } from '../engine/gateway.js'
-import type { SearchRun } from '../engine/fan-out.js'
 import { LookupFailedError, RequestError } from '../errors.js'
 import {
   MAX_PARAMS_BYTES,
@@ -15,19 +14,31 @@ import {
   type RawParams,
 } from '../params.js'
 import { renderAjax, renderLiveLookup } from '../render/xml.js'
+import { guardAddress, logRefused } from './access.js'
+import { answerLookup } from './answer.js'
 import { pathOf, requireKey } from './keys.js'
+import { metricsRoute, readyRoute, type Operations } from './ops.js'
+import { rateLimit } from './rate-limit.js'
 
 /** What the HTTP app needs from the running service; `gateway()` changes on reload. */
 export interface AppState {
   gateway(): Gateway
   readonly logger: Logger
+  /** Cache, metrics, rate limit and shutdown tracking; without them lookups go straight through. */
+  readonly ops?: Operations
 }
 
 const XML_UTF8 = 'text/xml; charset=utf-8'
 
-/** The HTTP face of the gateway: HelpSpot's Live Lookup, address book and AJAX field calls. */
+/**
+ * The HTTP face of the gateway: HelpSpot's Live Lookup, address book and AJAX field calls.
+ * `/healthz` is open to all; `/readyz` only checks the caller's address; every other route
+ * also needs a key (when keys are configured) and counts against the caller's rate limit.
+ */
 export function createApp(state: AppState): Hono {
   const app = new Hono({ getPath: pathOf })
+  const { logger, ops } = state
+  const server = () => state.gateway().config.server
   let sequence = 0
   const boot = Date.now().toString(36)
 
@@ -38,7 +49,12 @@ export function createApp(state: AppState): Hono {
     await next()
   })
   app.get('/healthz', (c) => c.text('ok'))
-  app.use(requireKey(() => state.gateway().config.server.keys))
+  if (ops) app.use(ops.requests.track)
+  app.use(guardAddress(server, logger))
+  app.get('/readyz', readyRoute(state.gateway))
+  if (ops) app.use(rateLimit(server, ops.limiter, logger))
+  app.use(requireKey(() => server().keys, (c, status, reason) => logRefused(logger, c, status, reason)))
+  if (ops) app.get('/metrics', metricsRoute(ops.metrics))
   app.use(
     bodyLimit({
       maxSize: MAX_PARAMS_BYTES,
@@ -52,27 +68,34 @@ export function createApp(state: AppState): Hono {
     const params = await readParams(c)
     const input = toLookupInput(params)
     const addressBook = isAddressBookCall(params)
-    const started = performance.now()
+    const key = ops?.cache() ? sourceKey(gateway, source, input, addressBook) : undefined
 
-    const answer = await logged(state.logger, c, source.name, input, started, () => gateway.lookup(source, input))
-    const customers = addressBook ? answer.items.filter((customer) => customer.fields.email) : answer.items
-    const xml = renderLiveLookup(customers, { columns: source.columns, labels: source.labels, addressBook })
-    return c.body(xml, 200, { 'content-type': XML_UTF8 })
+    const answer = await answerLookup(c, logger, ops, { target: source.name, input, key }, async () => {
+      const found = await gateway.lookup(source, input)
+      const customers = addressBook ? found.items.filter((customer) => customer.fields.email) : found.items
+      const xml = renderLiveLookup(customers, { columns: source.columns, labels: source.labels, addressBook })
+      return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
+    })
+    return c.body(answer.body as string, 200, { 'content-type': answer.contentType })
   })
 
   app.on(['GET', 'POST'], '/ajax/:field', async (c) => {
     const gateway = state.gateway()
     const field = gateway.field(c.req.param('field'))
     const input = withSearchTerm(toLookupInput(await readParams(c)))
-    const started = performance.now()
+    const key = ops?.cache() ? fieldKey(gateway, field, input) : undefined
 
-    const answer = await logged(state.logger, c, field.name, input, started, () => gateway.ajax(field, input))
-    const body = renderAjax(answer.items, field.encoding)
-    return c.body(new Uint8Array(body), 200, { 'content-type': `text/xml; charset=${field.encoding}` })
+    const answer = await answerLookup(c, logger, ops, { target: `field:${field.name}`, input, key }, async () => {
+      const found = await gateway.ajax(field, input)
+      const body = new Uint8Array(renderAjax(found.items, field.encoding))
+      const contentType = `text/xml; charset=${field.encoding}`
+      return { body, contentType, matches: found.items.length, runs: found.runs }
+    })
+    return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': answer.contentType })
   })
 
   app.notFound((c) => c.text('not found', 404))
-  app.onError((error, c) => answerError(error, c, state.logger))
+  app.onError((error, c) => answerError(error, c, logger))
   return app
 }
 
@@ -85,49 +108,6 @@ async function readParams(c: Context): Promise<RawParams> {
   const query = url.indexOf('?')
   if (query >= 0) parseQueryString(url.slice(query + 1), params)
   return params
-}
-
-async function logged<T extends { runs: readonly SearchRun[]; items: readonly unknown[] }>(
-  logger: Logger,
-  c: Context,
-  target: string,
-  input: LookupInput,
-  started: number,
-  lookup: () => Promise<T>,
-): Promise<T> {
-  const requestId = c.get('requestId' as never) as string
-  try {
-    const answer = await lookup()
-    logLookup(logger, { requestId, target, input, started, runs: answer.runs, matches: answer.items.length })
-    return answer
-  } catch (error) {
-    const runs = error instanceof LookupFailedError ? (error.runs as SearchRun[]) : []
-    logLookup(logger, { requestId, target, input, started, runs, matches: 0 })
-    throw error
-  }
-}
-
-interface LookupEvent {
-  readonly requestId: string
-  readonly target: string
-  readonly input: LookupInput
-  readonly started: number
-  readonly runs: readonly SearchRun[]
-  readonly matches: number
-}
-
-/** One JSON line per lookup; the values searched for only at debug level. */
-export function logLookup(logger: Logger, event: LookupEvent): void {
-  if (!logger.isLevelEnabled('info')) return
-  const connectors = event.runs.map((run) =>
-    run.ok
-      ? { connector: run.connector, durationMs: run.durationMs, matches: run.records.length }
-      : { connector: run.connector, durationMs: run.durationMs, failed: run.error.kind, reason: run.error.message },
-  )
-  const durationMs = Math.round((performance.now() - event.started) * 100) / 100
-  const line = { requestId: event.requestId, source: event.target, durationMs, matches: event.matches, connectors }
-  if (logger.isLevelEnabled('debug')) logger.debug({ ...line, input: event.input }, 'lookup')
-  else logger.info(line, 'lookup')
 }
 
 function answerError(error: Error, c: Context, logger: Logger): Response {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 
 const KEY_PREFIX = '/k/'
 
@@ -69,18 +69,28 @@ export function keyMatches(presented: string, keys: readonly string[]): boolean 
   return matched
 }
 
+/** Told of each refused call, with the reason but never the key. */
+export type RefusalListener = (c: Context, status: 401 | 403, reason: string) => void
+
 /** Refuses a call without a configured key (401) or with a wrong one (403). */
-export function requireKey(keys: () => readonly string[]): MiddlewareHandler {
+export function requireKey(
+  keys: () => readonly string[],
+  refused: RefusalListener = () => {},
+): MiddlewareHandler {
   return async (c, next) => {
     const accepted = keys()
     if (accepted.length === 0) return next()
 
     const presented = presentedKeys(c.req.raw)
     if (presented.length === 0) {
+      refused(c, 401, 'no key')
       c.header('www-authenticate', 'Bearer realm="livelookup"')
       return c.text('a key is required', 401)
     }
-    if (!presented.some((key) => keyMatches(key, accepted))) return c.text('the key is not valid', 403)
+    if (!presented.some((key) => keyMatches(key, accepted))) {
+      refused(c, 403, 'wrong key')
+      return c.text('the key is not valid', 403)
+    }
     return next()
   }
 }
