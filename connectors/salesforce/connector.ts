@@ -2,6 +2,7 @@ import type { Record as SalesforceRecord } from 'jsforce'
 
 import { ConnectorError, asConnectorError } from '../../src/errors.js'
 import type { BackendRecord, Connector, ConnectorContext, SearchRequest } from '../contract.js'
+import { untilAborted } from './abort.js'
 import {
   logIn,
   useTransport,
@@ -13,7 +14,6 @@ import { apiFailure, isExpiredSession, loginFailure } from './errors.js'
 import { authFlowOf, type SalesforceOptions } from './options.js'
 import { pickFields } from './records.js'
 import { renderQuery, searchTermTooShort, type SalesforceRule } from './rule.js'
-import { untilAborted } from './abort.js'
 import { SessionCache } from './session.js'
 import {
   DeadlineTransport,

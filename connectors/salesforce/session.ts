@@ -47,21 +47,20 @@ export class SessionCache {
   private start(): Promise<Session> {
     const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.timeoutMs)])
     const login = this.logIn(signal)
-    login
-      .then(
-        (session) => {
-          this.current = session
-          this.refused = undefined
-        },
-        (error: unknown) => {
-          if (error instanceof ConnectorError && error.kind === 'auth') {
-            this.refused = { error, until: Date.now() + LOGIN_RETRY_MS }
-          }
-        },
-      )
-      .finally(() => {
-        if (this.pending === login) this.pending = undefined
-      })
+    // Registered before any caller waits, so the cache is settled when a caller resumes.
+    login.then(
+      (session) => {
+        this.current = session
+        this.refused = undefined
+        this.pending = undefined
+      },
+      (error: unknown) => {
+        if (error instanceof ConnectorError && error.kind === 'auth') {
+          this.refused = { error, until: Date.now() + LOGIN_RETRY_MS }
+        }
+        this.pending = undefined
+      },
+    )
     return login
   }
 }
