@@ -208,6 +208,23 @@ describe('static address book', () => {
     expect((await rejection(connector.check(AbortSignal.abort()))).kind).toBe('timeout')
   })
 
+  it('gives up waiting for the first load when the lookup is aborted, and keeps loading', async () => {
+    await writeFile(join(folder, 'slow.csv'), csv('Adams'))
+    const { connector } = connect('slow.csv')
+    const controller = new AbortController()
+    const search = connector.search({
+      rule: byLast,
+      input: { last_name: 'a' },
+      attributes: ['last'],
+      limit: 5,
+      signal: controller.signal,
+    })
+    controller.abort()
+
+    expect((await rejection(search)).kind).toBe('timeout')
+    expect(await lastNames(connector)).toEqual(['Adams'])
+  })
+
   it('refuses a file type it cannot read when the config loads', () => {
     const parsed = staticConnector.options.safeParse({ file: 'contacts.xlsx' })
     expect(parsed.success).toBe(false)

@@ -73,7 +73,7 @@ export class AddressBook implements Connector<StaticRule> {
         throw failure.error
       this.#loading = this.#loadFirst().finally(() => (this.#loading = undefined))
     }
-    return this.#loading
+    return untilAborted(this.#loading, signal)
   }
 
   async #loadFirst(): Promise<Book> {
@@ -193,12 +193,24 @@ export class AddressBook implements Connector<StaticRule> {
   }
 }
 
+function deadlinePassed(): ConnectorError {
+  return new ConnectorError(
+    'timeout',
+    'the lookup deadline passed before the address book answered',
+  )
+}
+
 function stopIfAborted(signal: AbortSignal): void {
-  if (signal.aborted)
-    throw new ConnectorError(
-      'timeout',
-      'the lookup deadline passed before the address book answered',
-    )
+  if (signal.aborted) throw deadlinePassed()
+}
+
+/** Waits for a load shared by several lookups, giving up (but not stopping it) on abort. */
+function untilAborted<T>(loading: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(deadlinePassed())
+    signal.addEventListener('abort', abort, { once: true })
+    loading.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 /** Changes whenever the file is replaced or rewritten; `missing` while it does not exist. */
