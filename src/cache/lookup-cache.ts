@@ -17,6 +17,9 @@ export interface ProducedAnswer {
   readonly short: boolean
 }
 
+/** Produces an answer; `background` is true for the refresh of a stale answer already served. */
+export type Loader = (background: boolean) => Promise<ProducedAnswer>
+
 /** The longest an empty answer is reused when `cache.emptyTtl` is not set. */
 const DEFAULT_EMPTY_TTL = 10_000
 /** How often store failures other than an outage may be logged. */
@@ -58,10 +61,7 @@ export class LookupCache {
   }
 
   /** The answer for `key`: fresh, stale (refreshed behind), or from `load` (shared if running). */
-  async answer(
-    key: string,
-    load: () => Promise<ProducedAnswer>,
-  ): Promise<{ answer: CachedAnswer; result: CacheResult }> {
+  async answer(key: string, load: Loader): Promise<{ answer: CachedAnswer; result: CacheResult }> {
     const found = await this.read(key)
     if (found) {
       if (found.freshUntil > Date.now()) return { answer: found, result: 'hit' }
@@ -77,11 +77,7 @@ export class LookupCache {
     return this.store.close()
   }
 
-  private fill(
-    key: string,
-    load: () => Promise<ProducedAnswer>,
-    background: boolean,
-  ): Promise<CachedAnswer | undefined> {
+  private fill(key: string, load: Loader, background: boolean): Promise<CachedAnswer | undefined> {
     let flight = this.flights.get(key)
     if (!flight) {
       flight = this.fillOnce(key, load, background).finally(() => this.flights.delete(key))
@@ -97,7 +93,7 @@ export class LookupCache {
    */
   private async fillOnce(
     key: string,
-    load: () => Promise<ProducedAnswer>,
+    load: Loader,
     background: boolean,
   ): Promise<CachedAnswer | undefined> {
     const token = this.store.shared
@@ -110,7 +106,7 @@ export class LookupCache {
     }
 
     try {
-      return await this.keep(key, await load())
+      return await this.keep(key, await load(background))
     } finally {
       if (token) void this.attempt(() => this.store.unlock(key, token), undefined)
     }

@@ -41,10 +41,8 @@ export async function answerLookup(
   const requestId = c.get('requestId' as never) as string
   let result: CacheResult | 'off' = cache ? 'miss' : 'off'
   let runs: readonly SearchRun[] = []
-  let responded = false
 
-  const load = async (): Promise<ProducedAnswer> => {
-    const refresh = responded
+  const load = async (refresh: boolean): Promise<ProducedAnswer> => {
     const loadStarted = performance.now()
     try {
       const made = await produce()
@@ -84,7 +82,7 @@ export async function answerLookup(
   try {
     const answer = cache
       ? await cache.answer(call.key!, load)
-      : { answer: await load(), result: 'off' as const }
+      : { answer: await load(false), result: 'off' as const }
     result = answer.result
     matches = answer.answer.matches
     outcome = matches > 0 ? 'ok' : 'empty'
@@ -93,7 +91,6 @@ export async function answerLookup(
     if (error instanceof RequestError) outcome = 'refused'
     throw error
   } finally {
-    responded = true
     metrics?.inFlight.dec()
     metrics?.finished(started, outcome, result)
     logLookup(logger, { requestId, ...call, started, runs, matches, cache: result })

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { RedisStore } from '../../src/cache/redis-store.js'
+import { startRedis, type TestRedis } from '../servers/redis.js'
+import { customersOf } from '../helpers/xml.js'
+import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
+
+const PASSWORD = 'redis-pass-Qx81'
+
+const config = (url: string) => `
+server: { deadline: 3s }
+cache: { ttl: 1h, store: "${url}" }
+connectors:
+  people:
+    type: controlled
+    rules: [{ when: [email], column: email }, { when: [customer_id], column: id }]
+    map: { customer_id: id, email: email }
+sources:
+  customers: { connectors: [people] }
+`
+
+const lookup = (id: string) => `/livelookup/customers?customer_id=${id}&email=`
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  if (!condition()) throw new Error(`gave up waiting for ${what}`)
+}
+
+describe('shared Redis cache across two replicas', () => {
+  const people = control()
+  let redis: TestRedis
+  let first: OpsGateway
+  let second: OpsGateway
+  const storeOf = (gateway: OpsGateway) => gateway.service.ops.cache()!.store as RedisStore
+
+  beforeAll(async () => {
+    redis = await startRedis({ password: PASSWORD })
+    const definitions = [controlledConnector('controlled', { default: people })]
+    first = await opsGateway(config(redis.url), definitions)
+    second = await opsGateway(config(redis.url), definitions)
+    await until(() => storeOf(first).ready && storeOf(second).ready, 'Redis connections')
+  })
+  afterAll(async () => {
+    await first?.close()
+    await second?.close()
+    await redis?.close()
+  })
+
+  it('answers from the other replica’s lookup', async () => {
+    const answer = await first.request(lookup('1'))
+    expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['1'])
+    const shared = await second.request(lookup('1'))
+    expect(customersOf(await shared.text()).map((c) => c.customer_id)).toEqual(['1'])
+    expect(people.calls).toBe(1)
+    expect(second.logs.filter((l) => l.msg === 'lookup').at(-1)).toMatchObject({ cache: 'hit' })
+  })
+
+  it('reaches the connector once for 20 concurrent identical lookups spread over both', async () => {
+    people.calls = 0
+    people.delayMs = 300
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).request(lookup('2'))),
+    )
+    people.delayMs = 0
+    for (const answer of answers) {
+      expect(answer.status).toBe(200)
+      expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['2'])
+    }
+    expect(people.calls).toBe(1)
+  })
+
+  it('keeps answering from the connector while Redis is down, and shares again once it is back', async () => {
+    await redis.stop()
+    await until(() => !storeOf(first).ready, 'the outage to be seen')
+    people.calls = 0
+    for (const gateway of [first, second, first]) {
+      const answer = await gateway.request(lookup('2'))
+      expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['2'])
+    }
+    expect(people.calls).toBe(3)
+    expect(first.logs.filter((l) => l.msg === 'cache store unavailable')).toHaveLength(1)
+
+    await redis.start()
+    await until(() => storeOf(first).ready && storeOf(second).ready, 'Redis to be back')
+    people.calls = 0
+    await first.request(lookup('1'))
+    await second.request(lookup('1'))
+    expect(people.calls).toBe(1)
+  })
+
+  it('never logs the Redis password', () => {
+    expect(JSON.stringify([...first.logs, ...second.logs])).not.toContain(PASSWORD)
+    expect(
+      first.logs.some(
+        (l) => l.msg === 'cache store connected' && l.target === `127.0.0.1:${redis.port}`,
+      ),
+    ).toBe(true)
+  })
+})
