@@ -71,7 +71,7 @@ export class AddressBook implements Connector<StaticRule> {
       const failure = this.#failure
       if (failure && failure.signature === (await signatureOf(this.#options.path)))
         throw failure.error
-      this.#loading = this.#loadFirst().finally(() => (this.#loading = undefined))
+      this.#loading ??= this.#loadFirst().finally(() => (this.#loading = undefined))
     }
     return untilAborted(this.#loading, signal)
   }
