@@ -23,16 +23,20 @@ const PASSWORD = 'tds-Secret-42'
 let tds: TdsServer | undefined
 let options: Record<string, unknown>
 
-async function realServer(url: string): Promise<Record<string, unknown>> {
+function realConfig(url: string): mssql.config {
   const parsed = new URL(url)
-  const pool = await new mssql.ConnectionPool({
+  return {
     server: parsed.hostname,
     port: Number(parsed.port || 1433),
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: parsed.pathname.slice(1) || undefined,
     options: { encrypt: true, trustServerCertificate: true },
-  }).connect()
+  }
+}
+
+async function realServer(url: string): Promise<Record<string, unknown>> {
+  const pool = await new mssql.ConnectionPool(realConfig(url)).connect()
   const columns = PEOPLE_COLUMNS.map((c) => `${c} nvarchar(200) NULL`).join(', ')
   await pool
     .request()
@@ -72,11 +76,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await tds?.stop()
   if (REAL_URL) {
-    const pool = await new mssql.ConnectionPool(REAL_URL.replace(/^mssql:/, 'mssql:'))
-      .connect()
-      .catch(() => undefined)
-    await pool?.request().batch(`DROP TABLE ${TABLE}`)
-    await pool?.close()
+    const pool = await new mssql.ConnectionPool(realConfig(REAL_URL)).connect()
+    await pool.request().batch(`DROP TABLE ${TABLE}`)
+    await pool.close()
   }
 })
 

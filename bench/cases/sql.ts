@@ -1,0 +1,258 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import mysql from 'mysql2'
+import pg from 'pg'
+import { pino } from 'pino'
+
+import { sqlConnector } from '../../connectors/sql/index.js'
+
+import { startMariadb, type MariadbServer } from '../../test/servers/mariadb.js'
+import { freePort } from '../../test/servers/ports.js'
+import { startPostgres, type PostgresServer } from '../../test/servers/postgres.js'
+import { loadDirect, loadHttp, startGateway, type LoadResult } from '../load.js'
+import { percent, type BenchCase, type BenchReport } from '../report.js'
+
+const CUSTOMERS = 10_000
+const POOL = 10
+const PASSWORD = 'bench-secret'
+const SELECT =
+  'SELECT id, first_name, last_name, email, phone, company FROM customers WHERE email = '
+const EMAILS = Array.from(
+  { length: 1_000 },
+  (_, i) => `customer${(i * 9973) % CUSTOMERS}@example.com`,
+)
+
+function customerRows(): string[][] {
+  return Array.from({ length: CUSTOMERS }, (_, i) => [
+    `c${String(i).padStart(5, '0')}`,
+    `First${i}`,
+    `Last${i % 500}`,
+    `customer${i}@example.com`,
+    `555-${String(i).padStart(4, '0')}`,
+    `Company ${i % 300}`,
+  ])
+}
+
+const COLUMNS =
+  'id varchar(20) PRIMARY KEY, first_name varchar(100), last_name varchar(100), email varchar(200), phone varchar(40), company varchar(200)'
+
+async function seedPostgres(server: PostgresServer): Promise<void> {
+  await server.sql(`CREATE ROLE bench LOGIN PASSWORD '${PASSWORD}'`)
+  await server.sql('CREATE DATABASE crm OWNER bench')
+  await server.sql(`CREATE TABLE customers (${COLUMNS})`, [], 'crm')
+  const rows = customerRows()
+  const columns = rows[0]!.map((_, c) => rows.map((row) => row[c]))
+  await server.sql(
+    'INSERT INTO customers SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])',
+    columns,
+    'crm',
+  )
+  await server.sql('CREATE INDEX customers_email ON customers (email)', [], 'crm')
+  await server.sql('GRANT SELECT ON customers TO bench; ANALYZE customers', [], 'crm')
+}
+
+async function seedMariadb(server: MariadbServer): Promise<void> {
+  await server.sql('CREATE DATABASE crm CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')
+  await server.sql("CREATE USER 'bench'@'%' IDENTIFIED BY ?", [PASSWORD])
+  await server.sql("GRANT SELECT ON crm.* TO 'bench'@'%'")
+  await server.sql(`CREATE TABLE customers (${COLUMNS}, INDEX customers_email (email))`, [], 'crm')
+  await server.sql('INSERT INTO customers VALUES ?', [customerRows()], 'crm')
+}
+
+function gatewayConfig(pgPort: number, myPort: number): string {
+  const connector = (name: string, dialect: string, url: string): string => `
+  ${name}:
+    type: sql
+    dialect: ${dialect}
+    url: ${url}
+    tls: false
+    pool: ${POOL}
+    rules:
+      - when: [email]
+        query: ${SELECT}{email}
+    map: { customer_id: id, first_name: first_name, last_name: last_name, email: email, phone: phone, organization: company }`
+
+  return `
+cache: { ttl: 0 }
+server: { deadline: 5s }
+log: { level: warn }
+connectors:${connector('crm_pg', 'postgres', `postgres://bench:${PASSWORD}@127.0.0.1:${pgPort}/crm`)}${connector('crm_my', 'mysql', `mysql://bench:${PASSWORD}@127.0.0.1:${myPort}/crm`)}
+sources:
+  pg_customers: { connectors: [crm_pg] }
+  my_customers: { connectors: [crm_my] }
+`
+}
+
+function paths(source: string): string[] {
+  return EMAILS.map(
+    (email) =>
+      `/livelookup/${source}?source_id=0&customer_id=&first_name=&last_name=&email=${encodeURIComponent(email)}&phone=`,
+  )
+}
+
+function email(i: number): string {
+  return EMAILS[i % EMAILS.length]!
+}
+
+async function postgresDirect(port: number): Promise<LoadResult[]> {
+  const config = { host: '127.0.0.1', port, user: 'bench', password: PASSWORD, database: 'crm' }
+  const pool = new pg.Pool({ ...config, max: POOL })
+  const query = `${SELECT}$1`
+  try {
+    const pooled = await loadDirect('PostgreSQL: pg pool, no HTTP (ceiling)', (i) =>
+      pool.query(query, [email(i)]),
+    )
+    const fresh = await loadDirect('PostgreSQL: new connection per lookup', async (i) => {
+      const client = new pg.Client(config)
+      await client.connect()
+      try {
+        await client.query(query, [email(i)])
+      } finally {
+        await client.end()
+      }
+    })
+    return [pooled, fresh]
+  } finally {
+    await pool.end()
+  }
+}
+
+async function mariadbDirect(port: number): Promise<LoadResult[]> {
+  const config = { host: '127.0.0.1', port, user: 'bench', password: PASSWORD, database: 'crm' }
+  const pool = mysql.createPool({ ...config, connectionLimit: POOL }).promise()
+  const query = `${SELECT}?`
+  try {
+    const pooled = await loadDirect('MariaDB: mysql2 pool, no HTTP (ceiling)', (i) =>
+      pool.execute(query, [email(i)]),
+    )
+    const fresh = await loadDirect('MariaDB: new connection per lookup', async (i) => {
+      const connection = await mysql.createConnection(config).promise()
+      try {
+        await connection.execute(query, [email(i)])
+      } finally {
+        await connection.end()
+      }
+    })
+    return [pooled, fresh]
+  } finally {
+    await pool.end()
+  }
+}
+
+/** The connector's own search, with no HTTP and no engine: how much the connector adds. */
+async function connectorDirect(
+  name: string,
+  options: Record<string, unknown>,
+): Promise<LoadResult> {
+  const logger = pino({ level: 'silent' })
+  const parsed = sqlConnector.options.parse(options)
+  const rule = sqlConnector.compile({ query: `${SELECT}{email}`, when: ['email'] }, parsed)
+  const connector = sqlConnector.create(parsed, { name, logger, configDir: '.', timeoutMs: 5_000 })
+  const attributes = ['id', 'first_name', 'last_name', 'email', 'phone', 'company']
+  try {
+    return await loadDirect(`${name}: connector search, no HTTP`, (i) =>
+      connector.search({
+        rule,
+        input: { email: email(i) },
+        attributes,
+        limit: 25,
+        signal: AbortSignal.timeout(5_000),
+      }),
+    )
+  } finally {
+    await connector.close()
+  }
+}
+
+function verdicts(
+  name: string,
+  gateway: LoadResult,
+  ceiling: LoadResult,
+  fresh: LoadResult,
+): string[] {
+  const times = fresh.rps === 0 ? 0 : Math.round((gateway.rps / fresh.rps) * 10) / 10
+  return [
+    `${name} gateway / pool ceiling: ${percent(gateway.rps, ceiling.rps)}% (target >= 80%)`,
+    `${name} gateway / connection per lookup: ${times}x (target >= 3x)`,
+  ]
+}
+
+/**
+ * A SQL source at 10,000 customers, for PostgreSQL and MariaDB: the gateway over HTTP (cache
+ * off), the same query through the driver's pool with no HTTP (the ceiling), and a new
+ * connection per lookup, as hand-written lookup scripts do.
+ */
+export const sqlBench: BenchCase = {
+  name: 'sql',
+  async run(): Promise<BenchReport> {
+    const folder = await mkdtemp(join(tmpdir(), 'bench-sql-'))
+    const postgres = await startPostgres()
+    const mariadb = await startMariadb()
+    try {
+      await seedPostgres(postgres)
+      await seedMariadb(mariadb)
+      const file = join(folder, 'gateway.yaml')
+      await writeFile(file, gatewayConfig(postgres.port, mariadb.port))
+
+      const gateway = await startGateway(file, await freePort())
+      let pgGateway: LoadResult
+      let myGateway: LoadResult
+      try {
+        pgGateway = await loadHttp({
+          name: 'PostgreSQL: gateway over HTTP',
+          url: gateway.url,
+          paths: paths('pg_customers'),
+        })
+        myGateway = await loadHttp({
+          name: 'MariaDB: gateway over HTTP',
+          url: gateway.url,
+          paths: paths('my_customers'),
+        })
+      } finally {
+        await gateway.stop()
+      }
+      const [pgPool, pgFresh] = await postgresDirect(postgres.port)
+      const [myPool, myFresh] = await mariadbDirect(mariadb.port)
+      const url = (scheme: string, port: number): string =>
+        `${scheme}://bench:${PASSWORD}@127.0.0.1:${port}/crm`
+      const pgConnector = await connectorDirect('PostgreSQL', {
+        dialect: 'postgres',
+        url: url('postgres', postgres.port),
+        tls: false,
+        pool: POOL,
+      })
+      const myConnector = await connectorDirect('MariaDB', {
+        dialect: 'mysql',
+        url: url('mysql', mariadb.port),
+        tls: false,
+        pool: POOL,
+      })
+
+      return {
+        title: 'SQL source at 10,000 customers (PostgreSQL and MariaDB, 32 concurrent lookups)',
+        results: [
+          pgGateway,
+          pgPool!,
+          pgConnector,
+          pgFresh!,
+          myGateway,
+          myPool!,
+          myConnector,
+          myFresh!,
+        ],
+        verdicts: [
+          ...verdicts('PostgreSQL', pgGateway, pgPool!, pgFresh!),
+          `PostgreSQL connector search / pool ceiling: ${percent(pgConnector.rps, pgPool!.rps)}%`,
+          ...verdicts('MariaDB', myGateway, myPool!, myFresh!),
+          `MariaDB connector search / pool ceiling: ${percent(myConnector.rps, myPool!.rps)}%`,
+        ],
+      }
+    } finally {
+      await postgres.destroy()
+      await mariadb.destroy()
+      await rm(folder, { recursive: true, force: true })
+    }
+  },
+}
