@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { text } from 'node:stream/consumers'
 
+import { pino, type LevelWithSilent } from 'pino'
+
 import { ConfigError, RequestError } from './errors.js'
 import { Gateway } from './engine/gateway.js'
 import { closeConnectors, startConnectors } from './engine/live.js'
@@ -47,15 +49,25 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** `LIVELOOKUP_LOG_LEVEL` wins over the config's `log.level`, for a quick look at debug logs. */
+function logLevelOverride(): LevelWithSilent | undefined {
+  const level = process.env.LIVELOOKUP_LOG_LEVEL
+  return level && pino.levels.values[level] !== undefined || level === 'silent' ? (level as LevelWithSilent) : undefined
+}
+
 async function serveCommand(args: ParsedArgs): Promise<number> {
   const configFile = configPath(args.options.get('config'))
   const config = await loadConfig(configFile)
-  const logger = createLogger({ level: config.log.level })
+  const logger = createLogger({ level: logLevelOverride() ?? config.log.level })
   const port = args.options.has('port') ? Number(args.options.get('port')) : undefined
   const running = await startServer({ configFile, port, logger })
 
   process.stderr.write(`livelookup-gateway is listening on ${running.url}\n\n`)
-  process.stderr.write(`${helpspotUrls(running.service.current.config, running.url)}\n\n`)
+  // Standard error ends up in log collectors, so the banner never shows a real key.
+  const config = running.service.current.config
+  const masked = { ...config, server: { ...config.server, keys: config.server.keys.length ? ['KEY'] : [] } }
+  process.stderr.write(`${helpspotUrls(masked, running.url)}\n\n`)
+  if (masked.server.keys.length) process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
   process.on('SIGHUP', () => void running.service.reload())
 
   await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import type { BackendRecord, Connector, LookupInput } from '../../connectors/contract.js'
 import { ConnectorError, asConnectorError, type FailureKind } from '../errors.js'
 import type { ConnectorHealth } from './breaker.js'
+import { deadlineAfter } from './deadline.js'
 
 /** One connector's part in a lookup, ready to run. */
 export interface SearchJob {
@@ -42,7 +43,8 @@ async function runJob(job: SearchJob, deadline: AbortSignal): Promise<SearchRun>
 
 async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
   const started = performance.now()
-  const signal = AbortSignal.any([deadline, AbortSignal.timeout(job.timeoutMs)])
+  const own = deadlineAfter(job.timeoutMs, deadline)
+  const { signal } = own
   const { connector } = job
 
   try {
@@ -58,6 +60,8 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
     return { connector, ok: true, durationMs: elapsed(started), records: records.slice(0, job.limit) }
   } catch (error) {
     return { connector, ok: false, durationMs: elapsed(started), error: asConnectorError(error, signal) }
+  } finally {
+    own.release()
   }
 }
 

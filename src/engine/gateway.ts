@@ -4,6 +4,7 @@ import { LookupFailedError, RequestError } from '../errors.js'
 import type { AjaxOption } from '../render/xml.js'
 import { HealthBook, type BreakerSettings } from './breaker.js'
 import { mergeCustomers, rankCustomers, toCustomers, type Customer } from './customers.js'
+import { deadlineAfter } from './deadline.js'
 import { fanOut, failuresOf, type SearchJob, type SearchRun } from './fan-out.js'
 import { chooseRule } from './rules.js'
 
@@ -45,9 +46,9 @@ export class Gateway {
   }
 
   /** Searches every connector of a source. Throws LookupFailedError when all that ran failed. */
-  async lookup(source: SourceSettings, input: LookupInput, deadline = this.deadline()): Promise<LookupAnswer<Customer>> {
+  async lookup(source: SourceSettings, input: LookupInput, signal?: AbortSignal): Promise<LookupAnswer<Customer>> {
     const jobs = source.connectors.flatMap((name) => this.plan(name, input, source.limit))
-    const runs = await fanOut(jobs, deadline)
+    const runs = await this.fanOut(jobs, signal)
     this.throwIfAllFailed(source.name, runs)
 
     const found: Customer[] = []
@@ -64,7 +65,7 @@ export class Gateway {
   }
 
   /** Searches an AJAX field's connector with its own rules. */
-  async ajax(field: FieldSettings, input: LookupInput, deadline = this.deadline()): Promise<LookupAnswer<AjaxOption>> {
+  async ajax(field: FieldSettings, input: LookupInput, signal?: AbortSignal): Promise<LookupAnswer<AjaxOption>> {
     const rule = chooseRule(field.rules, input)
     if (!rule) return { items: [], runs: [] }
 
@@ -80,7 +81,7 @@ export class Gateway {
       timeoutMs: live.settings.timeoutMs,
       health: this.health.of(live.connector, field.connector),
     }
-    const runs = await fanOut([job], deadline)
+    const runs = await this.fanOut([job], signal)
     this.throwIfAllFailed(field.name, runs)
 
     const [run] = runs
@@ -91,9 +92,15 @@ export class Gateway {
     return { items: options, runs }
   }
 
-  /** A signal that aborts when the configured deadline passes. */
-  deadline(): AbortSignal {
-    return AbortSignal.timeout(this.config.server.deadline)
+  /** Runs the jobs under the configured deadline, or sooner when `signal` aborts. */
+  private async fanOut(jobs: readonly SearchJob[], signal?: AbortSignal): Promise<SearchRun[]> {
+    if (jobs.length === 0) return []
+    const deadline = deadlineAfter(this.config.server.deadline, signal)
+    try {
+      return await fanOut(jobs, deadline.signal)
+    } finally {
+      deadline.release()
+    }
   }
 
   private plan(name: string, input: LookupInput, limit: number): SearchJob[] {
