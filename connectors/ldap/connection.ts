@@ -26,6 +26,7 @@ export interface OpenSettings {
   readonly password?: string | undefined
   readonly startTLS: boolean
   readonly tls: () => ConnectionOptions
+  /** Longest wait for one server's connection, TLS and bind together. */
   readonly connectTimeoutMs: number
   readonly operationTimeoutMs: number
 }
@@ -38,6 +39,33 @@ export interface LdapConnection {
   readonly label: string
   /** The server is Active Directory (its root DSE says so). */
   readonly activeDirectory: boolean
+  /**
+   * Holds this connection's writes until the current turn of the event loop ends, so the
+   * searches of concurrent lookups leave in one system call instead of one each.
+   */
+  holdWrites(): void
+}
+
+/** Corks a socket for the rest of the event loop turn; see `LdapConnection.holdWrites`. */
+class WriteBatch {
+  private socket: Socket | undefined
+  private held = false
+
+  watch(socket: Socket): Socket {
+    this.socket = socket
+    return socket
+  }
+
+  hold(): void {
+    const socket = this.socket
+    if (this.held || !socket) return
+    this.held = true
+    socket.cork()
+    setImmediate(() => {
+      this.held = false
+      socket.uncork()
+    })
+  }
 }
 
 const AD_CAPABILITY = '1.2.840.113556.1.4.800'
@@ -71,17 +99,27 @@ export async function openConnection(
   }
 
   const tls = server.secure || settings.startTLS ? tlsFor(server, settings) : undefined
+  const writes = new WriteBatch()
+  const secureSocket = watched(writes, tlsConnect)
   const client = new library.Client({
     url: server.url,
     connectTimeout: settings.connectTimeoutMs,
     timeout: settings.operationTimeoutMs,
     ...(server.secure
-      ? { tlsOptions: tls, createSecureConnection: onlyOnce(tlsConnect) as typeof tlsConnect }
-      : { createConnection: onlyOnce(netConnect) as typeof netConnect }),
+      ? { tlsOptions: tls, createSecureConnection: onlyOnce(secureSocket) as typeof tlsConnect }
+      : {
+          createConnection: onlyOnce(watched(writes, netConnect)) as typeof netConnect,
+          createSecureConnection: secureSocket as typeof tlsConnect,
+        }),
   })
 
   const abandon = (): void => void client.unbind().catch(() => undefined)
   closing?.addEventListener('abort', abandon, { once: true })
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    abandon()
+  }, settings.connectTimeoutMs)
   let phase: LdapPhase = 'connect'
   try {
     if (settings.startTLS && !server.secure) await client.startTLS(tls)
@@ -89,11 +127,21 @@ export async function openConnection(
     await client.bind(settings.bindDN ?? '', settings.bindDN ? settings.password : '')
     phase = 'search'
     const activeDirectory = await isActiveDirectory(client)
-    return { client, server: index, label: server.label, activeDirectory }
+    const holdWrites = (): void => writes.hold()
+    return { client, server: index, label: server.label, activeDirectory, holdWrites }
   } catch (error) {
     await client.unbind().catch(() => undefined)
-    throw ldapFailure(error, phase, server.label)
+    if (!timedOut) throw ldapFailure(error, phase, server.label)
+    const waited = `${settings.connectTimeoutMs} ms`
+    throw new ConnectorError(
+      'timeout',
+      `${server.label}: no answer to the ${phase} within ${waited}`,
+      {
+        cause: error,
+      },
+    )
   } finally {
+    clearTimeout(timer)
     closing?.removeEventListener('abort', abandon)
   }
 }
@@ -116,6 +164,14 @@ async function isActiveDirectory(client: Client): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** Opens sockets through `open`, remembering the latest for write batching. */
+function watched<Args extends unknown[]>(
+  writes: WriteBatch,
+  open: (...args: Args) => Socket,
+): (...args: Args) => Socket {
+  return (...args: Args): Socket => writes.watch(open(...args))
 }
 
 /**

@@ -54,7 +54,7 @@ export function createLdapConnector(
     password: options.password,
     startTLS: options.startTLS,
     tls: tlsOptions(options, context),
-    connectTimeoutMs: options.connectTimeout ?? context.timeoutMs,
+    connectTimeoutMs: options.connectTimeout ?? Math.max(1, Math.floor(context.timeoutMs / 2)),
     operationTimeoutMs: context.timeoutMs,
   }
   const pool = new LdapPool(
@@ -73,6 +73,7 @@ export function createLdapConnector(
     const hideDisabled = !options.includeDisabled && connection.activeDirectory
     const sizeLimit = Math.min(options.sizeLimit ?? request.limit, request.limit)
 
+    connection.holdWrites()
     const { searchEntries } = await abortable(
       connection.client.search(options.baseDN, {
         scope: options.scope,

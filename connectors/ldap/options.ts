@@ -24,7 +24,7 @@ export const LDAP_OPTIONS = {
   ca: z.string().min(1).optional(),
   /** Check server certificates (default true). Turning it off logs a warning at start. */
   tlsVerify: flag.default(true),
-  /** Longest wait for a TCP and TLS connection to one server; the timeout when absent. */
+  /** Longest wait to connect to and bind on one server; half the timeout when absent. */
   connectTimeout: duration.optional(),
   /** Most bound connections kept open and shared by lookups (default 4). */
   poolSize: count.pipe(z.number().min(1).max(64)).default(4),
@@ -36,7 +36,10 @@ export const LDAP_OPTIONS = {
   includeDisabled: flag.default(false),
   /** Show `manager` as the manager's display name instead of a DN (default false). */
   managerName: flag.default(false),
-  /** How long a server that failed is passed over before it is tried again (default 30s). */
+  /**
+   * How long a server that failed is passed over before it is tried again, and how long a
+   * refused bind is remembered before binding again (default 30s).
+   */
   failback: duration.default(30_000),
 }
 

@@ -39,6 +39,7 @@ export class LdapPool {
   private readonly downUntil: number[]
   private closed = false
   private readonly closing = new AbortController()
+  private refused: { readonly error: unknown; readonly until: number } | undefined
 
   constructor(
     private readonly open: Opener,
@@ -140,6 +141,7 @@ export class LdapPool {
     const order = [...this.downUntil.keys()].sort(
       (a, b) => Number(this.downUntil[a]! > now) - Number(this.downUntil[b]! > now) || a - b,
     )
+    if (this.refused && this.refused.until > now) throw this.refused.error
     let failure: unknown
     for (const index of order) {
       try {
@@ -147,13 +149,25 @@ export class LdapPool {
         this.downUntil[index] = 0
         return connection
       } catch (error) {
-        if (!isConnectionFailure(error) && (error as ConnectorError).kind !== 'timeout') throw error
         this.downUntil[index] = Date.now() + this.settings.failbackMs
-        this.logger.warn({ server: index, err: error }, 'ldap server failed; trying the next')
+        this.logger.warn({ server: index, err: error }, 'ldap server failed')
+        if (!isConnectionFailure(error) && (error as ConnectorError).kind !== 'timeout') {
+          this.refuse(error)
+          throw error
+        }
         failure = error
       }
     }
     throw failure
+  }
+
+  /**
+   * Remembers a refused bind for `failbackMs`: binding again with a wrong password on every
+   * lookup could lock the service account out under a lockout policy.
+   */
+  private refuse(error: unknown): void {
+    if ((error as ConnectorError).kind !== 'auth') return
+    this.refused = { error, until: Date.now() + this.settings.failbackMs }
   }
 
   /** The first server of the list not recently failed. */

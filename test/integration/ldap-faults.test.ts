@@ -200,6 +200,31 @@ describe('ldap connector faults', () => {
     }
   })
 
+  it('does not bind again right after a refused bind, so a wrong password cannot lock the account', async () => {
+    const library = countingLibrary()
+    const connector = build(
+      { url: primary.url, bindDN: primary.bindDN, password: 'Wrong-Password-77' },
+      library,
+    )
+    try {
+      for (let i = 0; i < 5; i++) expect((await failure(company(connector))).kind).toBe('auth')
+      expect(library.opened()).toBe(1)
+    } finally {
+      await connector.close()
+    }
+  })
+
+  it('gives up on a server that does not answer the bind within connectTimeout', async () => {
+    const connector = build({ url: `ldap://127.0.0.1:${silentPort}`, connectTimeout: '200ms' })
+    try {
+      const error = await failure(connector.check(AbortSignal.timeout(10_000)))
+      expect(error.kind).toBe('timeout')
+      expect(error.message).toMatch(/no answer to the bind within 200 ms/)
+    } finally {
+      await connector.close()
+    }
+  })
+
   it('refuses a bindDN with an empty password instead of binding unauthenticated', async () => {
     const connector = build({ url: primary.url, bindDN: primary.bindDN, password: '' })
     try {
