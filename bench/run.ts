@@ -11,7 +11,6 @@ const CASES: readonly (() => Promise<BenchCase>)[] = [
   async () => (await import('./cases/static.js')).staticBench,
   async () => (await import('./cases/sql.js')).sqlBench,
   async () => (await import('./cases/ldap.js')).ldapBench,
-  async () => (await import('./cases/ldap.js')).ldapBench,
 ]
 
 const README = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
