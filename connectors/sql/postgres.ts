@@ -93,17 +93,7 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
     let broken: unknown
     const onError = (error: unknown): void => void (broken = error)
     client.on('error', onError)
-    const config = { text: query.text, values: [...query.values], rows: query.limit }
-    const submitted = new LimitedQuery({
-      ...config,
-      rowMode: 'array',
-      types: DISPLAY_TYPES,
-    } as pg.QueryConfig)
-    const work = new Promise<SqlTable>((resolve, reject) => {
-      submitted.once('end', (result: pg.QueryResult<string[]>) => resolve(tableOf(result)))
-      submitted.once('error', reject)
-    })
-    client.query(submitted)
+    const work = submit(client, new LimitedQuery(queryConfig(query), query.limit))
 
     let cancelled: Promise<void> = Promise.resolve()
     let released = false
@@ -151,6 +141,20 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
   }
 }
 
+function queryConfig(query: SqlQuery): pg.QueryConfig {
+  const config = { text: query.text, values: [...query.values] }
+  return { ...config, rowMode: 'array', types: DISPLAY_TYPES } as pg.QueryConfig
+}
+
+function submit(client: pg.PoolClient, query: pg.Query): Promise<SqlTable> {
+  const work = new Promise<SqlTable>((resolve, reject) => {
+    query.once('end', (result: pg.QueryResult<string[]>) => resolve(tableOf(result)))
+    query.once('error', reject)
+  })
+  client.query(query)
+  return work
+}
+
 function tableOf(result: pg.QueryResult<string[]>): SqlTable {
   const rows = result.rows.map((row) => row.map((value) => value ?? ''))
   return { columns: result.fields.map((field) => field.name), rows }
@@ -183,41 +187,38 @@ function cancelQuery(
 }
 
 /**
- * A query whose portal returns at most `rows` rows and then closes, whatever the statement: the
- * row limit holds for ORDER BY, CTEs and functions alike, with no rewriting of the SQL. The
- * server waits for a Sync after an error in this mode, so the error path sends one too.
+ * A query whose portal returns at most `maxRows` rows, whatever the statement: the row limit
+ * holds for ORDER BY, CTEs and functions alike, with no rewriting of the SQL. Sync follows
+ * Execute at once, so the server closes the portal after those rows in the same round trip.
  */
 function limitedQueryClass(driver: PgDriver) {
   return class LimitedQuery extends driver.Query {
-    synced = false
+    constructor(
+      config: pg.QueryConfig,
+      readonly maxRows: number,
+    ) {
+      super(config)
+    }
 
-    handlePortalSuspended(connection: PgConnection): void {
-      this.synced = true
+    requiresPreparation(): boolean {
+      return true
+    }
+
+    _getRows(connection: PgConnection): void {
+      connection.execute({
+        portal: (this as unknown as { portal: string }).portal,
+        rows: this.maxRows,
+      })
       connection.sync()
     }
 
-    handleCommandComplete(message: unknown, connection: PgConnection): void {
-      this.synced = true
-      ;(driver.Query.prototype as unknown as PgHandlers).handleCommandComplete.call(
-        this,
-        message,
-        connection,
-      )
-    }
-
-    handleError(error: unknown, connection: PgConnection): void {
-      if (!this.synced) connection.sync()
-      this.synced = true
-      ;(driver.Query.prototype as unknown as PgHandlers).handleError.call(this, error, connection)
+    handlePortalSuspended(): void {
+      // The Sync is already on its way: nothing more to fetch.
     }
   }
 }
 
 interface PgConnection {
+  execute(message: { portal: string; rows: number }): void
   sync(): void
-}
-
-interface PgHandlers {
-  handleCommandComplete(message: unknown, connection: PgConnection): void
-  handleError(error: unknown, connection: PgConnection): void
 }
