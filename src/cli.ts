@@ -64,8 +64,8 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
 
   process.stderr.write(`livelookup-gateway is listening on ${running.url}\n\n`)
   // Standard error ends up in log collectors, so the banner never shows a real key.
-  const config = running.service.current.config
-  const masked = { ...config, server: { ...config.server, keys: config.server.keys.length ? ['KEY'] : [] } }
+  const current = running.service.current.config
+  const masked = { ...current, server: { ...current.server, keys: current.server.keys.length ? ['KEY'] : [] } }
   process.stderr.write(`${helpspotUrls(masked, running.url)}\n\n`)
   if (masked.server.keys.length) process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
   process.on('SIGHUP', () => void running.service.reload())
@@ -81,7 +81,8 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
-  await new Promise<void>((resolve) => logger.flush(() => resolve()))
+  // pino flushes its destination synchronously when the process exits.
+  logger.flush()
   return 0
 }
 

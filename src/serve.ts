@@ -25,6 +25,7 @@ export interface RunningServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+const LOG_FLUSH_MS = 1_000
 
 /**
  * Starts the HTTP server. Without keys it listens on loopback only, whatever `server.host`
@@ -50,17 +51,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     started.once('error', reject)
   })
 
+  service.ops.requests.watch(server)
   const address = server.address() as AddressInfo
   const shownHost = hostname === '0.0.0.0' ? '127.0.0.1' : hostname
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`
   logger.info({ url, keys: settings.keys.length, loopbackOnly: !open }, 'listening')
   if (options.watch ?? true) service.watch()
+  // The logger batches lines; a quiet gateway must still show them within a second.
+  const flushing = setInterval(() => logger.flush(), LOG_FLUSH_MS).unref()
 
   return {
     service,
     server,
     url,
-    stop: () => stopServer(server, service, logger),
+    stop: async () => {
+      await stopServer(server, service, logger)
+      clearInterval(flushing)
+    },
   }
 }
 

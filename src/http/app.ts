@@ -24,7 +24,7 @@ import { rateLimit } from './rate-limit.js'
 export interface AppState {
   gateway(): Gateway
   readonly logger: Logger
-  /** Cache, metrics, rate limit and shutdown tracking; without them lookups go straight through. */
+  /** Cache, metrics and rate limit; without them lookups go straight through. */
   readonly ops?: Operations
 }
 
@@ -49,7 +49,6 @@ export function createApp(state: AppState): Hono {
     await next()
   })
   app.get('/healthz', (c) => c.text('ok'))
-  if (ops) app.use(ops.requests.track)
   app.use(guardAddress(server, logger))
   app.get('/readyz', readyRoute(state.gateway))
   if (ops) app.use(rateLimit(server, ops.limiter, logger))

@@ -1,4 +1,6 @@
-import type { Handler, MiddlewareHandler } from 'hono'
+import type { EventEmitter } from 'node:events'
+
+import type { Handler } from 'hono'
 
 import type { LookupCache } from '../cache/lookup-cache.js'
 import type { BreakerState, ConnectorHealth } from '../engine/breaker.js'
@@ -21,13 +23,17 @@ export class InFlight {
   count = 0
   private waiters: (() => void)[] = []
 
-  readonly track: MiddlewareHandler = async (_c, next) => {
-    this.count++
-    try {
-      await next()
-    } finally {
-      if (--this.count === 0) this.wake()
-    }
+  /**
+   * Counts the requests of a Node HTTP server until their responses are fully written, which
+   * is later than the app handler returning.
+   */
+  watch(server: EventEmitter): void {
+    server.on('request', (_request: unknown, response: EventEmitter) => {
+      this.count++
+      response.once('close', () => {
+        if (--this.count === 0) this.wake()
+      })
+    })
   }
 
   /** Resolves once no request is in flight. */
