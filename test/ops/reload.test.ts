@@ -1,0 +1,87 @@
+import { rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { customersOf } from '../helpers/xml.js'
+import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
+
+const config = (bookEmail: string, extraSource = '') => `
+server: { deadline: 1s }
+connectors:
+  people:
+    type: controlled
+    rules: [{ when: [email], column: email }]
+    map: { customer_id: id, email: email }
+  book:
+    type: memory
+    records: [{ id: "9", email: "${bookEmail}" }]
+    rules: [{ when: [email], match: { email: "{email}" } }]
+    map: { customer_id: id, email: email }
+sources:
+  customers: { connectors: [people, book] }
+${extraSource}
+`
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  if (!condition()) throw new Error(`gave up waiting for ${what}`)
+}
+
+describe('reloading on a config file change', () => {
+  let gateway: OpsGateway
+  const count = (message: string) => gateway.logs.filter((line) => line.msg === message).length
+  beforeAll(async () => {
+    gateway = await opsGateway(
+      config('zed@example.com'),
+      [controlledConnector('controlled', { default: control() })],
+      {
+        watch: true,
+      },
+    )
+  })
+  afterAll(() => gateway.close())
+
+  it('keeps unchanged connectors, replaces changed ones and serves the new sources', async () => {
+    const people = gateway.service.connectors.get('people')!.connector
+    const book = gateway.service.connectors.get('book')!.connector
+
+    await writeFile(gateway.file, config('ann@example.com', '  book-only: { connectors: [book] }'))
+    await until(() => count('config reloaded') === 1, 'the reload')
+
+    expect(gateway.service.connectors.get('people')!.connector).toBe(people)
+    expect(gateway.service.connectors.get('book')!.connector).not.toBe(book)
+    expect(gateway.logs.find((line) => line.msg === 'config reloaded')).toMatchObject({
+      replaced: ['book'],
+    })
+    const answer = await gateway.request('/livelookup/book-only?email=ann%40example.com')
+    expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['9'])
+  })
+
+  it('follows an editor that saves by renaming a new file over the old one', async () => {
+    const temp = join(gateway.dir, '.config.yaml.swp')
+    await writeFile(temp, config('ann@example.com', '  renamed: { connectors: [book] }'))
+    await rename(temp, gateway.file)
+    await until(() => count('config reloaded') === 2, 'the reload')
+    expect((await gateway.request('/livelookup/renamed?email=ann%40example.com')).status).toBe(200)
+  })
+
+  it('refuses an invalid file with its errors and keeps serving the old config', async () => {
+    const people = gateway.service.connectors.get('people')!.connector
+    await writeFile(
+      gateway.file,
+      config('ann@example.com').replace('deadline: 1s', 'deadline: soon'),
+    )
+    await until(() => count('config reload refused') === 1, 'the refusal')
+
+    const refusal = gateway.logs.find((line) => line.msg === 'config reload refused') as {
+      problems: string[]
+    }
+    expect(refusal.problems).toEqual([
+      `${gateway.file}:2: server.deadline: expected a duration such as 500ms, 2s or 1m`,
+    ])
+    expect((await gateway.request('/livelookup/renamed?email=ann%40example.com')).status).toBe(200)
+    expect(gateway.service.connectors.get('people')!.connector).toBe(people)
+  })
+})
