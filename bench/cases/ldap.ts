@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { Client, Filter } from 'ldapts'
+import { pino } from 'pino'
 import { stringify } from 'yaml'
+
+import { ldapConnector } from '../../connectors/ldap/index.js'
 
 import { generatedPeople, type DirectoryPerson } from '../../test/servers/ldap-fixtures/people.js'
 import { freePort } from '../../test/servers/ports.js'
@@ -14,12 +17,13 @@ import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const PEOPLE = 10_000
 const POOL_SIZE = 4
-const ATTRIBUTES = ['uid', 'givenName', 'sn', 'mail', 'telephoneNumber', 'o']
 
 /** One lookup of the fixed mix, as HelpSpot sends it and as a raw LDAP search. */
 interface Lookup {
   readonly path: string
   readonly filter: string
+  /** The HelpSpot input the gateway's rule takes. */
+  readonly input: Readonly<Record<string, string>>
 }
 
 /**
@@ -27,51 +31,63 @@ interface Lookup {
  * surname prefix (a few dozen matches, cut at 25), in that order.
  */
 function lookupMix(people: readonly DirectoryPerson[]): Lookup[] {
-  const path = (fields: Record<string, string>): string =>
-    `/livelookup/people?${new URLSearchParams({ source_id: '0', customer_id: '', first_name: '', last_name: '', email: '', phone: '', ...fields }).toString()}`
+  const lookup = (field: keyof typeof RULES, value: string, filter: string): Lookup => {
+    const fields = {
+      source_id: '0',
+      customer_id: '',
+      first_name: '',
+      last_name: '',
+      email: '',
+      phone: '',
+    }
+    const query = new URLSearchParams({ ...fields, [field]: value }).toString()
+    return { path: `/livelookup/people?${query}`, filter, input: { [field]: value } }
+  }
   const lookups: Lookup[] = []
   for (let at = 0; at < 50; at++) {
     const person = people[(at * 7_919) % people.length]!
     const mail = String(person.mail)
     const prefix = person.sn.slice(0, -1)
-    lookups.push({
-      path: path({ customer_id: person.uid }),
-      filter: `(uid=${Filter.escape(person.uid)})`,
-    })
-    lookups.push({ path: path({ email: mail }), filter: `(mail=${Filter.escape(mail)})` })
-    lookups.push({ path: path({ last_name: prefix }), filter: `(sn=${Filter.escape(prefix)}*)` })
+    lookups.push(lookup('customer_id', person.uid, `(uid=${Filter.escape(person.uid)})`))
+    lookups.push(lookup('email', mail, `(mail=${Filter.escape(mail)})`))
+    lookups.push(lookup('last_name', prefix, `(sn=${Filter.escape(prefix)}*)`))
   }
   return lookups
 }
 
+/** The gateway's rules, by the input each one takes. */
+const RULES = {
+  customer_id: '(uid={customer_id})',
+  email: '(mail={email})',
+  last_name: '(sn={last_name}*)',
+}
+
+const MAP = {
+  customer_id: 'uid',
+  first_name: 'givenName',
+  last_name: 'sn',
+  email: 'mail',
+  phone: 'telephoneNumber',
+  organization: 'o',
+}
+
+function connectorOptions(slapd: SlapdServer) {
+  return {
+    url: slapd.ldapsUrl,
+    ca: slapd.caFile,
+    bindDN: slapd.bindDN,
+    password: slapd.password,
+    baseDN: slapd.baseDN,
+    poolSize: POOL_SIZE,
+  }
+}
+
 function gatewayConfig(slapd: SlapdServer): string {
+  const rules = Object.entries(RULES).map(([input, filter]) => ({ when: [input], filter }))
   return stringify({
     cache: { ttl: 0 },
     log: { level: 'warn' },
-    connectors: {
-      directory: {
-        type: 'ldap',
-        url: slapd.ldapsUrl,
-        ca: slapd.caFile,
-        bindDN: slapd.bindDN,
-        password: slapd.password,
-        baseDN: slapd.baseDN,
-        poolSize: POOL_SIZE,
-        rules: [
-          { when: ['customer_id'], filter: '(uid={customer_id})' },
-          { when: ['email'], filter: '(mail={email})' },
-          { when: ['last_name'], filter: '(sn={last_name}*)' },
-        ],
-        map: {
-          customer_id: 'uid',
-          first_name: 'givenName',
-          last_name: 'sn',
-          email: 'mail',
-          phone: 'telephoneNumber',
-          organization: 'o',
-        },
-      },
-    },
+    connectors: { directory: { type: 'ldap', ...connectorOptions(slapd), rules, map: MAP } },
     sources: { people: { connectors: ['directory'], limit: 25 } },
   })
 }
@@ -105,9 +121,43 @@ function tlsClient(slapd: SlapdServer): Client {
 function search(client: Client, slapd: SlapdServer, lookup: Lookup): Promise<unknown> {
   return client.search(slapd.baseDN, {
     filter: lookup.filter,
-    attributes: ATTRIBUTES,
+    attributes: Object.values(MAP),
     sizeLimit: 25,
   })
+}
+
+/** The connector in this process with no HTTP: what the gateway's LDAP path costs by itself. */
+async function loadConnector(slapd: SlapdServer, lookups: readonly Lookup[]): Promise<LoadResult> {
+  const options = ldapConnector.options.parse(connectorOptions(slapd))
+  const context = {
+    name: 'directory',
+    logger: pino({ level: 'silent' }),
+    configDir: '.',
+    timeoutMs: 5_000,
+  }
+  const connector = ldapConnector.create(options, context)
+  const compiled = Object.fromEntries(
+    Object.entries(RULES).map(([input, filter]) => [
+      input,
+      ldapConnector.compile({ filter, when: [input] }, options),
+    ]),
+  )
+  const attributes = Object.values(MAP)
+  try {
+    return await loadDirect('connector in-process, no HTTP', (i) => {
+      const { input } = lookups[i % lookups.length]!
+      const rule = compiled[Object.keys(input)[0]!]!
+      return connector.search({
+        rule,
+        input,
+        attributes,
+        limit: 25,
+        signal: AbortSignal.timeout(5_000),
+      })
+    })
+  } finally {
+    await connector.close()
+  }
 }
 
 /** The ceiling: ldapts itself over already-bound connections, no HTTP, no XML. */
@@ -136,15 +186,21 @@ async function loadFreshBinds(slapd: SlapdServer, lookups: readonly Lookup[]): P
   })
 }
 
-function report(gateway: LoadResult, pooled: LoadResult, fresh: LoadResult): BenchReport {
+function report(
+  gateway: LoadResult,
+  connector: LoadResult,
+  pooled: LoadResult,
+  fresh: LoadResult,
+): BenchReport {
   const ofCeiling = percent(gateway.rps, pooled.rps)
   const overFresh = fresh.rps === 0 ? 0 : Math.round((gateway.rps / fresh.rps) * 10) / 10
   return {
     title: `LDAP over ldaps://, OpenLDAP with ${PEOPLE.toLocaleString('en')} people, id/email/surname mix`,
-    results: [gateway, pooled, fresh],
+    results: [gateway, connector, pooled, fresh],
     verdicts: [
       `gateway / pooled ldapts: ${ofCeiling}% (target >= 80%)${ofCeiling >= 80 ? '' : ' MISSED'}`,
       `gateway / bind per lookup: ${overFresh}x (target >= 3x)${overFresh >= 3 ? '' : ' MISSED'}`,
+      `connector without HTTP / pooled ldapts: ${percent(connector.rps, pooled.rps)}%`,
       ...(gateway.errors ? [`gateway answered ${gateway.errors} requests with errors`] : []),
     ],
   }
@@ -154,7 +210,8 @@ function report(gateway: LoadResult, pooled: LoadResult, fresh: LoadResult): Ben
  * The LDAP connector against slapd at 10,000 people over ldaps://, as directories holding staff
  * and customers are reached in practice, with 32 concurrent clients: the gateway over
  * HTTP with caching off, the same searches issued by ldapts over pooled bound connections (the
- * ceiling), and a fresh bind per lookup as hand-written scripts do.
+ * ceiling), the connector alone in-process, and a fresh bind per lookup as hand-written
+ * scripts do.
  */
 export const ldapBench: BenchCase = {
   name: 'ldap',
@@ -165,9 +222,10 @@ export const ldapBench: BenchCase = {
     try {
       const lookups = lookupMix(people)
       const gateway = await loadGateway(slapd, folder, lookups)
+      const connector = await loadConnector(slapd, lookups)
       const pooled = await loadPooled(slapd, lookups)
       const fresh = await loadFreshBinds(slapd, lookups)
-      return report(gateway, pooled, fresh)
+      return report(gateway, connector, pooled, fresh)
     } finally {
       await slapd.stop()
       await rm(folder, { recursive: true, force: true })

@@ -175,6 +175,10 @@ function bytes(value: string): Buffer {
 }
 
 function bytesOrText(value: string): string | Buffer {
+  if (!value.includes('\\')) {
+    if (/[\0*()]/.test(value)) throw new FilterSyntaxError('unescaped special character in a value')
+    return value
+  }
   const raw = bytes(value)
   try {
     return UTF8.decode(raw)
