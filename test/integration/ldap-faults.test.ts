@@ -121,6 +121,23 @@ describe('ldap connector faults', () => {
     }
   })
 
+  it('replaces connections the server dropped without failing the next lookup', async () => {
+    const library = countingLibrary()
+    const connector = build(
+      { url: primary.url, bindDN: primary.bindDN, password: primary.password },
+      library,
+    )
+    try {
+      expect(await company(connector)).toBe('primary')
+      await primary.kill()
+      await primary.restart()
+      expect(await company(connector)).toBe('primary')
+      expect(library.opened()).toBe(2)
+    } finally {
+      await connector.close()
+    }
+  })
+
   it('fails fast while the server is down and recovers when it is back', async () => {
     const library = countingLibrary()
     const connector = build({ url: primary.url, failback: '100ms' }, library)
