@@ -95,17 +95,26 @@ export class LdapPool {
   /** The least busy live connection; starts growing or moving back when that helps. */
   private warm(): Slot | undefined {
     if (this.closed) throw new ConnectorError('internal', 'the connector is closed')
-    this.slots = this.slots.filter((slot) => slot.connection.client.isConnected || !this.drop(slot))
+    if (this.slots.some((slot) => !slot.connection.client.isConnected)) this.dropDead()
 
+    const preferred = this.preferred()
     let best: Slot | undefined
+    let active = 0
+    let behind = false
     for (const slot of this.slots) {
-      if (!slot.retired && (!best || slot.inFlight < best.inFlight)) best = slot
+      if (slot.retired) continue
+      active++
+      behind ||= slot.connection.server > preferred
+      if (!best || slot.inFlight < best.inFlight) best = slot
     }
-    const active = this.slots.filter((slot) => !slot.retired)
-    const busy = best !== undefined && best.inFlight > 0 && active.length < this.settings.size
-    const behind = active.some((slot) => slot.connection.server > this.preferred())
+    const busy = best !== undefined && best.inFlight > 0 && active < this.settings.size
     if (busy || behind) this.grow().catch(() => undefined)
     return best
+  }
+
+  private dropDead(): void {
+    const dead = this.slots.filter((slot) => !slot.connection.client.isConnected)
+    for (const slot of dead) this.discard(slot)
   }
 
   /** Opens one more connection (one at a time) and adds it to the pool. */
@@ -186,12 +195,6 @@ export class LdapPool {
   private discard(slot: Slot): void {
     this.slots = this.slots.filter((other) => other !== slot)
     void this.release(slot)
-  }
-
-  /** Removes a dead slot; returns true so it can sit in a filter. */
-  private drop(slot: Slot): true {
-    void this.release(slot)
-    return true
   }
 
   private async release(slot: Slot): Promise<void> {
