@@ -15,7 +15,7 @@ import {
   UnwillingToPerformError,
 } from 'ldapts'
 
-import { ConnectorError, isAbortError } from '../../src/errors.js'
+import { ConnectorError, type FailureKind, isAbortError } from '../../src/errors.js'
 
 /** Where a failure happened: it changes what an administrator should look at. */
 export type LdapPhase = 'connect' | 'bind' | 'search'
@@ -82,6 +82,41 @@ export function ldapFailure(error: unknown, phase: LdapPhase, server: string): C
   return new ConnectorError('internal', `${server}: unexpected failure during ${phase}`, cause)
 }
 
+/** Result codes an administrator can act on, with what to tell them. */
+const RESULT_FAILURES: readonly (readonly [
+  abstract new (...args: never[]) => ResultCodeError,
+  FailureKind,
+  string,
+])[] = [
+  [
+    StrongAuthRequiredError,
+    'auth',
+    'the server refuses simple binds over an unprotected connection: use an ldaps:// URL or startTLS: true',
+  ],
+  [
+    ConfidentialityRequiredError,
+    'auth',
+    'the server refuses simple binds over an unprotected connection: use an ldaps:// URL or startTLS: true',
+  ],
+  [
+    InappropriateAuthError,
+    'auth',
+    'the server does not accept this kind of bind (anonymous or simple)',
+  ],
+  [
+    AuthMethodNotSupportedError,
+    'auth',
+    'the server does not accept this kind of bind (anonymous or simple)',
+  ],
+  [InsufficientAccessError, 'auth', 'the bind account may not read there'],
+  [BusyError, 'busy', 'the server is busy'],
+  [UnavailableError, 'unreachable', 'the server is unavailable'],
+  [TimeLimitExceededError, 'timeout', 'the search ran past timeLimit'],
+  [NoSuchObjectError, 'query', 'baseDN does not exist on the server'],
+  [AdminLimitExceededError, 'query', 'the server refused the search; narrow the filter'],
+  [UnwillingToPerformError, 'query', 'the server refused the search; narrow the filter'],
+]
+
 function resultFailure(
   error: ResultCodeError,
   phase: LdapPhase,
@@ -94,59 +129,12 @@ function resultFailure(
     const reason = (sub && AD_BIND_REASONS[sub]) ?? 'wrong bind DN or password'
     return new ConnectorError('auth', `${server}: bind refused: ${reason} ${said}`, cause)
   }
-  if (error instanceof StrongAuthRequiredError || error instanceof ConfidentialityRequiredError) {
-    return new ConnectorError(
-      'auth',
-      `${server}: the server refuses simple binds over an unprotected connection: use an ldaps:// URL or startTLS: true ${said}`,
-      cause,
-    )
-  }
-  if (error instanceof InappropriateAuthError || error instanceof AuthMethodNotSupportedError) {
-    return new ConnectorError(
-      'auth',
-      `${server}: the server does not accept this kind of bind (anonymous or simple) ${said}`,
-      cause,
-    )
-  }
   if (error instanceof InvalidDNSyntaxError && phase === 'bind') {
-    return new ConnectorError(
-      'auth',
-      `${server}: bindDN is not a DN, user@domain or DOMAIN\\user name ${said}`,
-      cause,
-    )
+    const text = 'bindDN is not a DN, user@domain or DOMAIN\\user name'
+    return new ConnectorError('auth', `${server}: ${text} ${said}`, cause)
   }
-  if (error instanceof InsufficientAccessError) {
-    return new ConnectorError(
-      'auth',
-      `${server}: the bind account may not read there ${said}`,
-      cause,
-    )
-  }
-  if (error instanceof BusyError)
-    return new ConnectorError('busy', `${server}: the server is busy ${said}`, cause)
-  if (error instanceof UnavailableError) {
-    return new ConnectorError('unreachable', `${server}: the server is unavailable ${said}`, cause)
-  }
-  if (error instanceof TimeLimitExceededError) {
-    return new ConnectorError('timeout', `${server}: the search ran past timeLimit ${said}`, cause)
-  }
-  if (error instanceof NoSuchObjectError) {
-    return new ConnectorError(
-      'query',
-      `${server}: baseDN does not exist on the server ${said}`,
-      cause,
-    )
-  }
-  if (error instanceof AdminLimitExceededError || error instanceof UnwillingToPerformError) {
-    return new ConnectorError(
-      'query',
-      `${server}: the server refused the search; narrow the filter ${said}`,
-      cause,
-    )
-  }
-  return new ConnectorError(
-    'query',
-    `${server}: the server refused the ${phase}: ${error.name} ${said}`,
-    cause,
-  )
+  const known = RESULT_FAILURES.find(([type]) => error instanceof type)
+  if (known) return new ConnectorError(known[1], `${server}: ${known[2]} ${said}`, cause)
+  const text = `the server refused the ${phase}: ${error.name}`
+  return new ConnectorError('query', `${server}: ${text} ${said}`, cause)
 }
