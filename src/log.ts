@@ -39,14 +39,25 @@ export function createLogger(options: LogOptions = {}): Logger {
   const sync = options.sync ?? false
   const destination = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
 
-  return pino(
-    {
-      level,
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    destination,
-  )
+  const shape = {
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  }
+  const logger = pino({ ...shape, redact: { paths: REDACTED, censor: '[redacted]' } }, destination)
+  plainSiblings.set(logger, pino(shape, destination))
+  return logger
+}
+
+const plainSiblings = new WeakMap<Logger, Logger>()
+
+/**
+ * A logger writing to the same place as `logger` but without redaction, for the one line per
+ * lookup: the gateway builds that line itself from fields that never hold a secret (the caller's
+ * key is not an input, connector messages are written to be shown), and redaction would cost
+ * more than the rest of the line.
+ */
+export function lookupLogger(logger: Logger): Logger {
+  return plainSiblings.get(logger) ?? logger
 }

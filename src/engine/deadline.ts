@@ -1,3 +1,13 @@
+const LENGTHS = new WeakMap<AbortSignal, number>()
+
+/**
+ * How long a signal made by `deadlineAfter` was given, so a connector timeout no shorter than
+ * the lookup's deadline can share the deadline's signal instead of making one of its own.
+ */
+export function deadlineMs(signal: AbortSignal): number {
+  return LENGTHS.get(signal) ?? Number.POSITIVE_INFINITY
+}
+
 /** A signal that aborts after a time or with its parent, and a way to release it early. */
 export interface Deadline {
   readonly signal: AbortSignal
@@ -13,6 +23,7 @@ export interface Deadline {
  */
 export function deadlineAfter(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController()
+  LENGTHS.set(controller.signal, ms)
   if (parent?.aborted) {
     controller.abort(parent.reason)
     return { signal: controller.signal, release() {} }

@@ -1,7 +1,7 @@
 import type { BackendRecord, Connector, LookupInput } from '../../connectors/contract.js'
 import { ConnectorError, asConnectorError, type FailureKind } from '../errors.js'
 import type { ConnectorHealth } from './breaker.js'
-import { deadlineAfter } from './deadline.js'
+import { deadlineAfter, deadlineMs } from './deadline.js'
 
 /** One connector's part in a lookup, ready to run. */
 export interface SearchJob {
@@ -43,8 +43,8 @@ async function runJob(job: SearchJob, deadline: AbortSignal): Promise<SearchRun>
 
 async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
   const started = performance.now()
-  const own = deadlineAfter(job.timeoutMs, deadline)
-  const { signal } = own
+  const own = job.timeoutMs < deadlineMs(deadline) ? deadlineAfter(job.timeoutMs, deadline) : undefined
+  const signal = own?.signal ?? deadline
   const { connector } = job
 
   try {
@@ -61,7 +61,7 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
   } catch (error) {
     return { connector, ok: false, durationMs: elapsed(started), error: asConnectorError(error, signal) }
   } finally {
-    own.release()
+    own?.release()
   }
 }
 
