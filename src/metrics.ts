@@ -1,15 +1,14 @@
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
-  type CounterConfiguration,
-} from 'prom-client'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 
 import type { CacheResult } from './cache/lookup-cache.js'
 import { BREAKER_GAUGE, BreakerOpenError, type ConnectorHealth } from './engine/breaker.js'
 import type { SearchRun } from './engine/fan-out.js'
+import {
+  HistogramFamily,
+  ValueFamily,
+  type HistogramSeries,
+  type ValueSeries,
+} from './metric-series.js'
 
 /** How a lookup ended, as counted by `livelookup_lookups_total`. */
 export type LookupOutcome = 'ok' | 'empty' | 'failed' | 'refused'
@@ -18,76 +17,76 @@ const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 /** The metrics of one source or AJAX field, with every label bound once. */
 export interface TargetMetrics {
-  readonly inFlight: { inc(): void; dec(): void }
+  readonly inFlight: ValueSeries
   finished(startedAt: number, outcome: LookupOutcome, cache: CacheResult | 'off'): void
   /** Counts each connector's part: its duration, and `ok`, `skipped` or its failure kind. */
   runs(runs: readonly SearchRun[]): void
 }
 
 /**
- * The gateway's Prometheus metrics, in a registry of its own. Label sets are bound once per
- * source and connector and reused, so a lookup pays for no label lookups.
+ * The gateway's Prometheus metrics, in a registry of its own. Every series is bound once per
+ * source, connector and outcome and then updated as a plain number, so a lookup pays for no
+ * label lookups; labels are written out only when Prometheus scrapes.
  */
 export class Metrics {
   readonly registry = new Registry()
   private readonly targets = new Map<string, TargetMetrics>()
-  private readonly lookupSeconds: Histogram<'source' | 'cache'>
-  private readonly connectorSeconds: Histogram<'source' | 'connector'>
-  private readonly lookups: Counter<'source' | 'outcome'>
-  private readonly cache: Counter<'source' | 'result'>
-  private readonly searches: Counter<'source' | 'connector' | 'outcome'>
-  private readonly inFlight: Gauge<'source'>
+  private readonly lookupSeconds: HistogramFamily
+  private readonly connectorSeconds: HistogramFamily
+  private readonly lookups: ValueFamily
+  private readonly cache: ValueFamily
+  private readonly searches: ValueFamily
+  private readonly inFlight: ValueFamily
 
   constructor(breakers: () => Iterable<ConnectorHealth>) {
-    const registers = [this.registry]
-    collectDefaultMetrics({ register: this.registry, prefix: 'livelookup_' })
-    this.lookupSeconds = new Histogram({
-      name: 'livelookup_lookup_duration_seconds',
-      help: 'Time to answer a lookup, by source (fields as field:<name>) and cache result',
-      labelNames: ['source', 'cache'],
-      buckets: SECONDS,
-      registers,
-    })
-    this.connectorSeconds = new Histogram({
-      name: 'livelookup_connector_duration_seconds',
-      help: 'Time one connector took for its part of a lookup',
-      labelNames: ['source', 'connector'],
-      buckets: SECONDS,
-      registers,
-    })
-    this.lookups = counter(
+    const registry = this.registry
+    collectDefaultMetrics({ register: registry, prefix: 'livelookup_' })
+    this.lookupSeconds = new HistogramFamily(
+      'livelookup_lookup_duration_seconds',
+      'Time to answer a lookup, by source (fields as field:<name>) and cache result',
+      ['source', 'cache'],
+      SECONDS,
+    ).register(registry)
+    this.connectorSeconds = new HistogramFamily(
+      'livelookup_connector_duration_seconds',
+      'Time one connector took for its part of a lookup',
+      ['source', 'connector'],
+      SECONDS,
+    ).register(registry)
+    this.lookups = new ValueFamily(
       'livelookup_lookups_total',
       'Lookups by outcome: ok, empty, failed, refused',
       ['source', 'outcome'],
-      registers,
-    )
-    this.cache = counter(
+      'counter',
+    ).register(registry)
+    this.cache = new ValueFamily(
       'livelookup_cache_total',
       'Cache results: hit, miss, stale',
       ['source', 'result'],
-      registers,
-    )
-    this.searches = counter(
+      'counter',
+    ).register(registry)
+    this.searches = new ValueFamily(
       'livelookup_connector_searches_total',
       'Connector searches by outcome: ok, skipped by an open breaker, or the failure kind',
       ['source', 'connector', 'outcome'],
-      registers,
-    )
-    this.inFlight = new Gauge({
-      name: 'livelookup_lookups_in_flight',
-      help: 'Lookups being answered now',
-      labelNames: ['source'],
-      registers,
-    })
+      'counter',
+    ).register(registry)
+    this.inFlight = new ValueFamily(
+      'livelookup_lookups_in_flight',
+      'Lookups being answered now',
+      ['source'],
+      'gauge',
+    ).register(registry)
     new Gauge({
       name: 'livelookup_breaker_state',
       help: 'Circuit breaker of each connector: 0 closed, 1 half-open, 2 open',
       labelNames: ['connector'],
-      registers,
+      registers: [registry],
       collect() {
         this.reset()
-        for (const health of breakers())
+        for (const health of breakers()) {
           this.set({ connector: health.name }, BREAKER_GAUGE[health.currentState()])
+        }
       },
     })
   }
@@ -103,63 +102,43 @@ export class Metrics {
   }
 
   private bind(source: string): TargetMetrics {
-    const seconds = new Map<string, Histogram.Internal<'source' | 'cache'>>()
-    const outcomes = new Map<string, Counter.Internal>()
-    const results = new Map<string, Counter.Internal>()
-    const connectors = new Map<string, ConnectorMetrics>()
-    const once = <T>(map: Map<string, T>, key: string, make: () => T): T => {
-      let found = map.get(key)
-      if (found === undefined) map.set(key, (found = make()))
-      return found
-    }
+    const seconds = new Map<string, HistogramSeries>()
+    const outcomes = new Map<string, ValueSeries>()
+    const results = new Map<string, ValueSeries>()
+    const connectors = new Map<string, (run: SearchRun) => void>()
 
     return {
-      inFlight: this.inFlight.labels(source),
+      inFlight: this.inFlight.bind(source),
       finished: (startedAt, outcome, cache) => {
-        once(seconds, cache, () => this.lookupSeconds.labels(source, cache)).observe(
-          (performance.now() - startedAt) / 1000,
-        )
-        once(outcomes, outcome, () => this.lookups.labels(source, outcome)).inc()
-        if (cache !== 'off') once(results, cache, () => this.cache.labels(source, cache)).inc()
+        const elapsed = (performance.now() - startedAt) / 1000
+        once(seconds, cache, () => this.lookupSeconds.bind(source, cache)).observe(elapsed)
+        once(outcomes, outcome, () => this.lookups.bind(source, outcome)).value++
+        if (cache !== 'off') once(results, cache, () => this.cache.bind(source, cache)).value++
       },
       runs: (runs) => {
-        for (const run of runs) {
-          const bound = once(connectors, run.connector, () =>
-            this.bindConnector(source, run.connector),
-          )
-          bound.record(run)
-        }
+        for (const run of runs)
+          once(connectors, run.connector, () => this.bindConnector(source, run.connector))(run)
       },
     }
   }
 
-  private bindConnector(source: string, connector: string): ConnectorMetrics {
-    const duration = this.connectorSeconds.labels(source, connector)
-    const outcomes = new Map<string, Counter.Internal>()
-    return {
-      record: (run) => {
-        const skipped = !run.ok && run.error instanceof BreakerOpenError
-        const outcome = run.ok ? 'ok' : skipped ? 'skipped' : run.error.kind
-        let count = outcomes.get(outcome)
-        if (!count)
-          outcomes.set(outcome, (count = this.searches.labels(source, connector, outcome)))
-        count.inc()
-        if (!skipped) duration.observe(run.durationMs / 1000)
-      },
+  private bindConnector(source: string, connector: string): (run: SearchRun) => void {
+    const duration = this.connectorSeconds.bind(source, connector)
+    const outcomes = new Map<string, ValueSeries>()
+    return (run) => {
+      const skipped = !run.ok && run.error instanceof BreakerOpenError
+      const outcome = run.ok ? 'ok' : skipped ? 'skipped' : run.error.kind
+      once(outcomes, outcome, () => this.searches.bind(source, connector, outcome)).value++
+      if (!skipped) duration.observe(run.durationMs / 1000)
     }
   }
 }
 
-interface ConnectorMetrics {
-  record(run: SearchRun): void
-}
-
-function counter<T extends string>(
-  name: string,
-  help: string,
-  labelNames: readonly T[],
-  registers: Registry[],
-): Counter<T> {
-  const configuration: CounterConfiguration<T> = { name, help, labelNames, registers }
-  return new Counter(configuration)
+function once<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let found = map.get(key)
+  if (found === undefined) {
+    found = make()
+    map.set(key, found)
+  }
+  return found
 }

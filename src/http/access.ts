@@ -15,6 +15,7 @@ interface AccessRules {
 }
 
 const compiled = new WeakMap<ServerConfig, AccessRules>()
+const SERVER_DEFAULTS = { allow: [], trustProxies: [] } as unknown as ServerConfig
 
 function rulesOf(server: ServerConfig): AccessRules {
   let rules = compiled.get(server)
@@ -42,10 +43,20 @@ function normalise(address: Address, bits: number): Range {
   return [address, bits]
 }
 
+/** Parsed addresses by their text: the same few callers and proxies call again and again. */
+const parsed = new Map<string, Address | null>()
+const MAX_PARSED = 10_000
+
 function parseAddress(text: string | undefined): Address | undefined {
   if (!text) return undefined
-  const bare = text.trim().replace(/^\[(.*)\](?::\d+)?$/, '$1')
-  return ipaddr.isValid(bare) ? ipaddr.process(bare) : undefined
+  let address = parsed.get(text)
+  if (address === undefined) {
+    const bare = text.trim().replace(/^\[(.*)\](?::\d+)?$/, '$1')
+    address = ipaddr.isValid(bare) ? ipaddr.process(bare) : null
+    if (parsed.size >= MAX_PARSED) parsed.clear()
+    parsed.set(text, address)
+  }
+  return address ?? undefined
 }
 
 function inRanges(address: Address, ranges: readonly Range[]): boolean {
@@ -92,23 +103,40 @@ function peerOf(c: Context): string | undefined {
   return env?.incoming?.socket?.remoteAddress
 }
 
+/**
+ * The caller's address as text (`unknown` when it cannot be known), worked out once per
+ * request and only when something asks: the allow-list, the rate limit or a refusal log line.
+ */
+export function clientOf(c: Context): string {
+  let client = c.get('client' as never) as string | undefined
+  if (client === undefined) {
+    const server = (c.get('server' as never) as ServerConfig | undefined) ?? SERVER_DEFAULTS
+    client =
+      clientAddress(peerOf(c), c.req.header('x-forwarded-for'), server)?.toString() ?? 'unknown'
+    c.set('client' as never, client as never)
+  }
+  return client
+}
+
 /** Logs a refused call: where from and which route, never the key or the query string. */
 export function logRefused(logger: Logger, c: Context, status: number, reason: string): void {
   const requestId = c.get('requestId' as never) as string | undefined
-  const client = c.get('client' as never) as string | undefined
+  const client = clientOf(c)
   logger.warn({ requestId, client, path: pathOf(c.req.raw), status, reason }, 'refused')
 }
 
 /**
- * Works out the caller's address (kept as `client` on the context, for the rate limit and the
- * logs) and refuses, with 403, an address outside `server.allow`.
+ * Refuses, with 403, a caller outside `server.allow`. Keeps the request's server settings on
+ * the context, so later steps read the config of the same moment.
  */
 export function guardAddress(server: () => ServerConfig, logger: Logger): MiddlewareHandler {
   return async (c, next) => {
     const settings = server()
+    c.set('server' as never, settings as never)
+    if (rulesOf(settings).allow.length === 0) return next()
+
     const address = clientAddress(peerOf(c), c.req.header('x-forwarded-for'), settings)
     c.set('client' as never, (address?.toString() ?? 'unknown') as never)
-
     if (!isAllowed(address, settings)) {
       logRefused(logger, c, 403, 'address not allowed')
       return c.text('this address is not allowed', 403)

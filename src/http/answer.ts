@@ -20,8 +20,8 @@ export interface LookupCall {
   /** The source name, or `field:<name>` for an AJAX field. */
   readonly target: string
   readonly input: LookupInput
-  /** The cache key; undefined when the answer must not be cached. */
-  readonly key: string | undefined
+  /** Works out the cache key; it or its result undefined when the answer must not be cached. */
+  readonly key: (() => string | undefined) | undefined
 }
 
 /**
@@ -37,52 +37,50 @@ export async function answerLookup(
 ): Promise<{ body: string | Uint8Array; contentType: string }> {
   const started = performance.now()
   const metrics = ops?.metrics.target(call.target)
-  const cache = call.key === undefined ? undefined : ops?.cache()
   const requestId = c.get('requestId' as never) as string
-  let result: CacheResult | 'off' = cache ? 'miss' : 'off'
-  let runs: readonly SearchRun[] = []
+  const log = (
+    cache: LookupEvent['cache'],
+    runs: readonly SearchRun[],
+    matches: number,
+    from: number,
+  ) =>
+    logLookup(logger, {
+      requestId,
+      target: call.target,
+      input: call.input,
+      started: from,
+      runs,
+      matches,
+      cache,
+    })
+  let ownRuns: readonly SearchRun[] = []
 
   const load = async (refresh: boolean): Promise<ProducedAnswer> => {
     const loadStarted = performance.now()
+    const done = (runs: readonly SearchRun[], matches: number): void => {
+      metrics?.runs(runs)
+      if (refresh) log('refresh', runs, matches, loadStarted)
+      else ownRuns = runs
+    }
     try {
       const made = await produce()
-      metrics?.runs(made.runs)
-      if (refresh)
-        logLookup(logger, {
-          requestId,
-          ...call,
-          started: loadStarted,
-          runs: made.runs,
-          matches: made.matches,
-          cache: 'refresh',
-        })
-      else runs = made.runs
+      done(made.runs, made.matches)
       const short = made.matches === 0 || made.runs.some((run) => !run.ok)
       return { body: made.body, contentType: made.contentType, matches: made.matches, short }
     } catch (error) {
-      const failed = error instanceof LookupFailedError ? (error.runs as SearchRun[]) : []
-      metrics?.runs(failed)
-      if (refresh)
-        logLookup(logger, {
-          requestId,
-          ...call,
-          started: loadStarted,
-          runs: failed,
-          matches: 0,
-          cache: 'refresh',
-        })
-      else runs = failed
+      done(error instanceof LookupFailedError ? (error.runs as SearchRun[]) : [], 0)
       throw error
     }
   }
 
-  metrics?.inFlight.inc()
+  if (metrics) metrics.inFlight.value++
   let outcome: LookupOutcome = 'failed'
+  let result: CacheResult | 'off' = 'off'
   let matches = 0
   try {
-    const answer = cache
-      ? await cache.answer(call.key!, load)
-      : { answer: await load(false), result: 'off' as const }
+    const cache = ops?.cache()
+    const key = cache && call.key?.()
+    const answer = key ? await cache!.answer(key, load) : { answer: await load(false), result }
     result = answer.result
     matches = answer.answer.matches
     outcome = matches > 0 ? 'ok' : 'empty'
@@ -91,9 +89,9 @@ export async function answerLookup(
     if (error instanceof RequestError) outcome = 'refused'
     throw error
   } finally {
-    metrics?.inFlight.dec()
+    if (metrics) metrics.inFlight.value--
     metrics?.finished(started, outcome, result)
-    logLookup(logger, { requestId, ...call, started, runs, matches, cache: result })
+    log(result, ownRuns, matches, started)
   }
 }
 

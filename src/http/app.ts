@@ -54,12 +54,12 @@ export function createApp(state: AppState): Hono {
   if (ops) app.use(rateLimit(server, ops.limiter, logger))
   app.use(requireKey(() => server().keys, (c, status, reason) => logRefused(logger, c, status, reason)))
   if (ops) app.get('/metrics', metricsRoute(ops.metrics))
-  app.use(
-    bodyLimit({
-      maxSize: MAX_PARAMS_BYTES,
-      onError: (c) => c.text('the request body is larger than 64 KiB', 413),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: MAX_PARAMS_BYTES,
+    onError: (c) => c.text('the request body is larger than 64 KiB', 413),
+  })
+  // Only a POST body is read; asking a GET for its body would build a full Request for nothing.
+  app.use((c, next) => (c.req.method === 'POST' ? limitBody(c, next) : next()))
 
   app.on(['GET', 'POST'], ['/livelookup', '/livelookup/:source'], async (c) => {
     const gateway = state.gateway()
@@ -67,7 +67,7 @@ export function createApp(state: AppState): Hono {
     const params = await readParams(c)
     const input = toLookupInput(params)
     const addressBook = isAddressBookCall(params)
-    const key = ops?.cache() ? sourceKey(gateway, source, input, addressBook) : undefined
+    const key = () => sourceKey(gateway, source, input, addressBook)
 
     const answer = await answerLookup(c, logger, ops, { target: source.name, input, key }, async () => {
       const found = await gateway.lookup(source, input)
@@ -82,7 +82,7 @@ export function createApp(state: AppState): Hono {
     const gateway = state.gateway()
     const field = gateway.field(c.req.param('field'))
     const input = withSearchTerm(toLookupInput(await readParams(c)))
-    const key = ops?.cache() ? fieldKey(gateway, field, input) : undefined
+    const key = () => fieldKey(gateway, field, input)
 
     const answer = await answerLookup(c, logger, ops, { target: `field:${field.name}`, input, key }, async () => {
       const found = await gateway.ajax(field, input)

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
 
 import type { ServerConfig } from '../config/schema.js'
-import { logRefused } from './access.js'
+import { clientOf, logRefused } from './access.js'
 
 /** Most clients tracked at once; beyond it the longest-known one is forgotten (a full bucket). */
 const MAX_CLIENTS = 50_000
@@ -54,8 +54,7 @@ export function rateLimit(
     const limit = server().rateLimit
     if (!limit || limit.perSecond === 0) return next()
 
-    const client = (c.get('client' as never) as string | undefined) ?? 'unknown'
-    const wait = limiter.take(client, limit.perSecond, Math.max(1, limit.burst))
+    const wait = limiter.take(clientOf(c), limit.perSecond, Math.max(1, limit.burst))
     if (wait === 0) return next()
 
     logRefused(logger, c, 429, 'rate limit')

@@ -112,10 +112,11 @@ export async function opsGateway(
     dir,
     file,
     logs,
-    request: async (path, init, peer = '127.0.0.1') =>
-      app.request(`http://gateway.test${path}`, init, {
-        incoming: { socket: { remoteAddress: peer } },
-      }),
+    request: async (path, init, peer = '127.0.0.1') => {
+      const headers = Object.fromEntries(new Headers(init?.headers).entries())
+      const incoming = { socket: { remoteAddress: peer }, headers }
+      return app.request(`http://gateway.test${path}`, init, { incoming })
+    },
     async close() {
       await service.close()
       if (!options.dir) await rm(dir, { recursive: true, force: true })
