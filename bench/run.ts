@@ -11,6 +11,7 @@ const CASES: readonly (() => Promise<BenchCase>)[] = [
   async () => (await import('./cases/static.js')).staticBench,
   async () => (await import('./cases/sql.js')).sqlBench,
   async () => (await import('./cases/ldap.js')).ldapBench,
+  async () => (await import('./cases/cache.js')).cacheBench,
 ]
 
 const README = fileURLToPath(new URL('../../bench/README.md', import.meta.url))
