@@ -181,6 +181,24 @@ describe('memory store', () => {
     expect(store.size).toBe(2)
   })
 
+  it('keeps a recently used entry over older ones when full', () => {
+    const store = new MemoryStore(8)
+    const answer = {
+      body: 'x',
+      contentType: 'text/xml',
+      matches: 1,
+      freshUntil: Date.now() + 60_000,
+    }
+    for (const key of 'abcdefgh') store.set(key, answer, 60_000)
+    expect(store.get('a')).toBe(answer)
+    store.set('i', answer, 60_000)
+    store.set('j', answer, 60_000)
+    expect(store.get('b')).toBeUndefined()
+    expect(store.get('c')).toBeUndefined()
+    for (const key of 'adefghij') expect(store.get(key)).toBe(answer)
+    expect(store.size).toBe(8)
+  })
+
   it('drops an entry once its lifetime is over', () => {
     const store = new MemoryStore(10)
     store.set('a', { body: 'x', contentType: 'text/xml', matches: 0, freshUntil: 0 }, 0)
