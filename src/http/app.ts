@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http'
+
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
@@ -43,8 +45,12 @@ export function createApp(state: AppState): Hono {
   const boot = Date.now().toString(36)
 
   app.use(async (c, next) => {
-    const id = c.req.header('x-request-id')?.slice(0, 64) ?? `${boot}-${(++sequence).toString(36)}`
-    c.header('x-request-id', id)
+    // NOTE: the id goes into each answer's own headers, never through c.header(): a header set
+    // early makes @hono/node-server build a full Response and stream its body, which costs
+    // more than the whole lookup.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+    const given = incoming ? incoming.headers['x-request-id'] : c.req.header('x-request-id')
+    const id = typeof given === 'string' && given ? given.slice(0, 64) : `${boot}-${(++sequence).toString(36)}`
     c.set('requestId' as never, id as never)
     await next()
   })
@@ -75,7 +81,7 @@ export function createApp(state: AppState): Hono {
       const xml = renderLiveLookup(customers, { columns: source.columns, labels: source.labels, addressBook })
       return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
     })
-    return c.body(answer.body as string, 200, { 'content-type': answer.contentType })
+    return c.body(answer.body as string, 200, answerHeaders(c, answer.contentType))
   })
 
   app.on(['GET', 'POST'], '/ajax/:field', async (c) => {
@@ -90,12 +96,16 @@ export function createApp(state: AppState): Hono {
       const contentType = `text/xml; charset=${field.encoding}`
       return { body, contentType, matches: found.items.length, runs: found.runs }
     })
-    return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': answer.contentType })
+    return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, answerHeaders(c, answer.contentType))
   })
 
   app.notFound((c) => c.text('not found', 404))
   app.onError((error, c) => answerError(error, c, logger))
   return app
+}
+
+function answerHeaders(c: Context, contentType: string): Record<string, string> {
+  return { 'content-type': contentType, 'x-request-id': c.get('requestId' as never) as string }
 }
 
 /** GET query and POST form merged; the query wins on a clash, as HelpSpot's own URL does. */
@@ -110,8 +120,9 @@ async function readParams(c: Context): Promise<RawParams> {
 }
 
 function answerError(error: Error, c: Context, logger: Logger): Response {
-  if (error instanceof RequestError) return c.text(error.message, error.status)
-  if (error instanceof LookupFailedError) return c.text(error.message, 503)
+  const headers = { 'x-request-id': c.get('requestId' as never) as string }
+  if (error instanceof RequestError) return c.text(error.message, error.status, headers)
+  if (error instanceof LookupFailedError) return c.text(error.message, 503, headers)
   logger.error({ err: error, requestId: c.get('requestId' as never) }, 'request failed')
   return c.text('internal error', 500)
 }
