@@ -120,7 +120,11 @@ describe('hostile input at the HTTP edge', () => {
         type,
         async (route, payload, contentType) => {
           const headers = contentType ? { 'content-type': contentType } : undefined
-          const init = { method: 'POST', body: payload as string | Uint8Array<ArrayBuffer>, headers }
+          const init = {
+            method: 'POST',
+            body: payload as string | Uint8Array<ArrayBuffer>,
+            headers,
+          }
           await check(await fetch(`${base}${route}?key=right-key-123`, init))
         },
       ),
