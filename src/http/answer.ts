@@ -5,6 +5,7 @@ import type { LookupInput } from '../../connectors/contract.js'
 import type { CacheResult, ProducedAnswer } from '../cache/lookup-cache.js'
 import type { SearchRun } from '../engine/fan-out.js'
 import { LookupFailedError, RequestError } from '../errors.js'
+import { lookupLogger } from '../log.js'
 import type { LookupOutcome } from '../metrics.js'
 import type { Operations } from './ops.js'
 
@@ -44,7 +45,7 @@ export async function answerLookup(
     matches: number,
     from: number,
   ) =>
-    logLookup(logger, {
+    logLookup(lookupLogger(logger), {
       requestId,
       target: call.target,
       input: call.input,
