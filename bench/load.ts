@@ -75,7 +75,14 @@ export async function loadDirect(
 
   latencies.sort((a, b) => a - b)
   const at = (q: number): number => round(latencies[Math.floor(q * (latencies.length - 1))] ?? 0)
-  return { name, requests: latencies.length, rps: Math.round(latencies.length / elapsed), p50: at(0.5), p99: at(0.99), errors }
+  return {
+    name,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / elapsed),
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+  }
 }
 
 function round(ms: number): number {
@@ -93,16 +100,27 @@ const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url))
  * Starts the built gateway (`dist/src/cli.js serve`) in its own process, so the load generator
  * and the server do not share an event loop, and waits until `/healthz` answers.
  */
-export async function startGateway(configPath: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--port', String(port)], {
-    env: { ...process.env, LIVELOOKUP_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+export async function startGateway(
+  configPath: string,
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningGateway> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'serve', '--config', configPath, '--port', String(port)],
+    {
+      env: { ...process.env, LIVELOOKUP_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
   const url = `http://127.0.0.1:${port}`
 
   for (let attempt = 0; attempt < 100; attempt++) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`)
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (up) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

@@ -7,19 +7,69 @@ import { RuleError } from './contract.js'
 
 /** The people every connector's test backend holds, so one suite can test them all. */
 export const CONTRACT_PEOPLE = [
-  { id: 'c1001', first: 'Bob', last: 'Jones', email: 'bob.jones@example.com', phone: '845-555-4278', company: 'Sample & Co' },
-  { id: 'c1002', first: 'Alice', last: 'Jones', email: 'alice.jones@example.com', phone: '845-555-1000', company: 'Jones <Holdings>' },
-  { id: 'c1003', first: 'Zoë', last: 'Müller', email: 'zoe.muller@example.com', phone: '+49 30 1234', company: 'Müller GmbH' },
-  { id: 'c1004', first: 'Star', last: 'O*(Brien)\\', email: 'star.obrien@example.com', phone: '555-0104', company: 'Wild (Card)' },
-  { id: 'c1005', first: 'Percy', last: '100%_Done', email: 'percy@example.com', phone: '555-0105', company: 'Percent_Co' },
-  { id: 'c1006', first: 'Émile', last: 'Zola', email: 'emile.zola@example.com', phone: '555-0106', company: 'Éditions' },
-  { id: 'c1007', first: 'Quinn', last: "O'Hara", email: 'quinn.ohara@example.com', phone: '555-0107', company: "O'Hara's" },
+  {
+    id: 'c1001',
+    first: 'Bob',
+    last: 'Jones',
+    email: 'bob.jones@example.com',
+    phone: '845-555-4278',
+    company: 'Sample & Co',
+  },
+  {
+    id: 'c1002',
+    first: 'Alice',
+    last: 'Jones',
+    email: 'alice.jones@example.com',
+    phone: '845-555-1000',
+    company: 'Jones <Holdings>',
+  },
+  {
+    id: 'c1003',
+    first: 'Zoë',
+    last: 'Müller',
+    email: 'zoe.muller@example.com',
+    phone: '+49 30 1234',
+    company: 'Müller GmbH',
+  },
+  {
+    id: 'c1004',
+    first: 'Star',
+    last: 'O*(Brien)\\',
+    email: 'star.obrien@example.com',
+    phone: '555-0104',
+    company: 'Wild (Card)',
+  },
+  {
+    id: 'c1005',
+    first: 'Percy',
+    last: '100%_Done',
+    email: 'percy@example.com',
+    phone: '555-0105',
+    company: 'Percent_Co',
+  },
+  {
+    id: 'c1006',
+    first: 'Émile',
+    last: 'Zola',
+    email: 'emile.zola@example.com',
+    phone: '555-0106',
+    company: 'Éditions',
+  },
+  {
+    id: 'c1007',
+    first: 'Quinn',
+    last: "O'Hara",
+    email: 'quinn.ohara@example.com',
+    phone: '555-0107',
+    company: "O'Hara's",
+  },
 ] as const
 
 export type ContractPerson = (typeof CONTRACT_PEOPLE)[number]
 
 /** HelpSpot names the suite reads back, each mapped to the backend name by the subject. */
-export type ContractField = 'customer_id' | 'first_name' | 'last_name' | 'email' | 'phone' | 'organization'
+export type ContractField =
+  'customer_id' | 'first_name' | 'last_name' | 'email' | 'phone' | 'organization'
 
 const FIELD_OF: Readonly<Record<ContractField, keyof ContractPerson>> = {
   customer_id: 'id',
@@ -83,7 +133,12 @@ export function describeConnectorContract(
     let connector: Connector
     let compiled: Record<keyof ContractSubject['rules'], unknown>
 
-    const context = { name: 'contract', logger: pino({ level: 'silent' }), configDir: process.cwd(), timeoutMs: 5_000 }
+    const context = {
+      name: 'contract',
+      logger: pino({ level: 'silent' }),
+      configDir: process.cwd(),
+      timeoutMs: 5_000,
+    }
 
     function build(options: Record<string, unknown>): Connector {
       return s.definition.create(s.definition.options.parse(options), context)
@@ -187,7 +242,13 @@ export function describeConnectorContract(
 
     it('closes twice without error', async () => {
       const spare = build(s.options)
-      await spare.search({ rule: compiled.byId, input: { customer_id: 'c1001' }, attributes: Object.values(s.map), limit: 5, signal: AbortSignal.timeout(10_000) })
+      await spare.search({
+        rule: compiled.byId,
+        input: { customer_id: 'c1001' },
+        attributes: Object.values(s.map),
+        limit: 5,
+        signal: AbortSignal.timeout(10_000),
+      })
       await spare.close()
       await expect(spare.close()).resolves.toBeUndefined()
     })
@@ -195,13 +256,22 @@ export function describeConnectorContract(
     it('fails with a ConnectorError that keeps the secret out of its message', async () => {
       const broken = build(s.broken.options)
       try {
-        const error = await broken.check(AbortSignal.timeout(10_000)).catch((caught: unknown) => caught)
+        const error = await broken
+          .check(AbortSignal.timeout(10_000))
+          .catch((caught: unknown) => caught)
         expect(error).toBeInstanceOf(ConnectorError)
         expect((error as ConnectorError).kind).not.toBe('internal')
-        if (s.broken.secret) expect((error as ConnectorError).message).not.toContain(s.broken.secret)
+        if (s.broken.secret)
+          expect((error as ConnectorError).message).not.toContain(s.broken.secret)
 
         const searchError = await broken
-          .search({ rule: compiled.byEmail, input: { email: 'bob.jones@example.com' }, attributes: Object.values(s.map), limit: 5, signal: AbortSignal.timeout(10_000) })
+          .search({
+            rule: compiled.byEmail,
+            input: { email: 'bob.jones@example.com' },
+            attributes: Object.values(s.map),
+            limit: 5,
+            signal: AbortSignal.timeout(10_000),
+          })
           .catch((caught: unknown) => caught)
         expect(searchError).toBeInstanceOf(ConnectorError)
         if (s.broken.secret) {

@@ -4,8 +4,7 @@ import { RuleError } from './contract.js'
 export type PlaceholderMatch = 'exact' | 'prefix' | 'contains'
 
 export type TemplatePart =
-  | { readonly literal: string }
-  | { readonly input: string; readonly match: PlaceholderMatch }
+  { readonly literal: string } | { readonly input: string; readonly match: PlaceholderMatch }
 
 const PLACEHOLDER = /\{(%?)([A-Za-z][A-Za-z0-9_]*)(%?)\}/g
 
@@ -20,7 +19,8 @@ export function parseTemplate(template: string): TemplatePart[] {
 
   for (const found of template.matchAll(PLACEHOLDER)) {
     const [whole, lead = '', input = '', trail = ''] = found
-    if (lead && !trail) throw new RuleError(`placeholder ${whole} must be {%${input}%} or {${input}%}`)
+    if (lead && !trail)
+      throw new RuleError(`placeholder ${whole} must be {%${input}%} or {${input}%}`)
     if (found.index > last) parts.push({ literal: template.slice(last, found.index) })
     parts.push({ input, match: lead ? 'contains' : trail ? 'prefix' : 'exact' })
     last = found.index + whole.length

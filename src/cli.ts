@@ -52,7 +52,9 @@ async function main(argv: readonly string[]): Promise<number> {
 /** `LIVELOOKUP_LOG_LEVEL` wins over the config's `log.level`, for a quick look at debug logs. */
 function logLevelOverride(): LevelWithSilent | undefined {
   const level = process.env.LIVELOOKUP_LOG_LEVEL
-  return level && pino.levels.values[level] !== undefined || level === 'silent' ? (level as LevelWithSilent) : undefined
+  return (level && pino.levels.values[level] !== undefined) || level === 'silent'
+    ? (level as LevelWithSilent)
+    : undefined
 }
 
 async function serveCommand(args: ParsedArgs): Promise<number> {
@@ -65,9 +67,13 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   process.stderr.write(`livelookup-gateway is listening on ${running.url}\n\n`)
   // Standard error ends up in log collectors, so the banner never shows a real key.
   const current = running.service.current.config
-  const masked = { ...current, server: { ...current.server, keys: current.server.keys.length ? ['KEY'] : [] } }
+  const masked = {
+    ...current,
+    server: { ...current.server, keys: current.server.keys.length ? ['KEY'] : [] },
+  }
   process.stderr.write(`${helpspotUrls(masked, running.url)}\n\n`)
-  if (masked.server.keys.length) process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
+  if (masked.server.keys.length)
+    process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
   process.on('SIGHUP', () => void running.service.reload())
 
   await new Promise<void>((resolve) => {
@@ -89,12 +95,17 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
 /** `lookup` and `ajax`: one answer on stdout, logs on stderr, then exit. */
 async function oneShot(args: ParsedArgs): Promise<number> {
   const config = await loadConfig(configPath(args.options.get('config')))
-  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, fd: 2, sync: true })
+  const logger = createLogger({
+    level: config.log.level === 'info' ? 'warn' : config.log.level,
+    fd: 2,
+    sync: true,
+  })
   const { live } = startConnectors(config, logger)
   const gateway = new Gateway(config, live)
 
   try {
-    const needsStdin = args.fields.size === 0 && args.positional.length === 0 && !process.stdin.isTTY
+    const needsStdin =
+      args.fields.size === 0 && args.positional.length === 0 && !process.stdin.isTTY
     const params = commandParams(args, gateway, needsStdin ? await text(process.stdin) : undefined)
     let answer: CommandAnswer
     if (args.command === 'ajax') {
@@ -127,7 +138,8 @@ async function check(args: ParsedArgs): Promise<number> {
 
 async function urls(args: ParsedArgs): Promise<number> {
   const config = await loadConfig(configPath(args.options.get('config')))
-  const host = config.server.host && config.server.host !== '0.0.0.0' ? config.server.host : '127.0.0.1'
+  const host =
+    config.server.host && config.server.host !== '0.0.0.0' ? config.server.host : '127.0.0.1'
   const base = args.options.get('base') ?? `http://${host}:${config.server.port}`
   process.stdout.write(`${helpspotUrls(config, base)}\n`)
   return 0
@@ -142,7 +154,10 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) process.stderr.write(`${error.problems.join('\n')}\n`)
     else if (error instanceof UsageError || error instanceof RequestError) {
       process.stderr.write(`livelookup: ${error.message}\n`)
-    } else process.stderr.write(`livelookup: ${error instanceof Error ? error.message : String(error)}\n`)
+    } else
+      process.stderr.write(
+        `livelookup: ${error instanceof Error ? error.message : String(error)}\n`,
+      )
     process.exit(2)
   },
 )

@@ -82,9 +82,7 @@ export function asConnectorError(error: unknown, signal?: AbortSignal): Connecto
 }
 
 export function isAbortError(error: unknown): boolean {
-  return (
-    error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
-  )
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
 }
 
 /** Every connector that ran for a lookup failed: staff must see an error, not "no customers". */

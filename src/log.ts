@@ -35,7 +35,8 @@ export interface LogOptions {
  * slow terminal or pipe never holds up a lookup.
  */
 export function createLogger(options: LogOptions = {}): Logger {
-  const level = options.level ?? (process.env.LIVELOOKUP_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info'
+  const level =
+    options.level ?? (process.env.LIVELOOKUP_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info'
   const sync = options.sync ?? false
   const destination = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
 

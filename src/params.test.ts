@@ -54,12 +54,16 @@ describe('toLookupInput', () => {
   })
 
   it('trims values, removes control characters and leaves out empty ones', () => {
-    const input = toLookupInput(parseQueryString('first_name=+Bob+&last_name=%00Jo%00nes&email=+&phone='))
+    const input = toLookupInput(
+      parseQueryString('first_name=+Bob+&last_name=%00Jo%00nes&email=+&phone='),
+    )
     expect(input).toEqual({ first_name: 'Bob', last_name: 'Jo nes' })
   })
 
   it('never treats the caller key as an input', () => {
-    expect(toLookupInput(parseQueryString('key=secret&email=a%40b.com'))).toEqual({ email: 'a@b.com' })
+    expect(toLookupInput(parseQueryString('key=secret&email=a%40b.com'))).toEqual({
+      email: 'a@b.com',
+    })
   })
 })
 

@@ -32,7 +32,11 @@ function decodePart(text: string, what: string): string {
   try {
     return decodeURIComponent(spaced)
   } catch {
-    throw new RequestError(400, 'malformed_encoding', `${printable(what)} is not valid percent-encoding`)
+    throw new RequestError(
+      400,
+      'malformed_encoding',
+      `${printable(what)} is not valid percent-encoding`,
+    )
   }
 }
 

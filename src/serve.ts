@@ -83,10 +83,13 @@ async function stopServer(server: ServerType, service: Service, logger: Logger):
   logger.info({ inFlight: requests.count, graceMs }, 'stopping')
 
   let timer: NodeJS.Timeout | undefined
-  const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)))
+  const grace = new Promise<'grace'>(
+    (resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)),
+  )
   const finished = await Promise.race([requests.idle().then(() => 'done' as const), grace])
   clearTimeout(timer)
-  if (finished === 'grace') logger.warn({ inFlight: requests.count }, 'grace period over: dropping requests')
+  if (finished === 'grace')
+    logger.warn({ inFlight: requests.count }, 'grace period over: dropping requests')
 
   if ('closeAllConnections' in server) server.closeAllConnections()
   await closed

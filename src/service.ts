@@ -44,7 +44,12 @@ export class Service {
     const metrics = new Metrics(() =>
       [...this.gateway.connectors].map(([name, { connector }]) => this.health.of(connector, name)),
     )
-    this.ops = { cache: () => this.lookupCache, metrics, limiter: new RateLimiter(), requests: new InFlight() }
+    this.ops = {
+      cache: () => this.lookupCache,
+      metrics,
+      limiter: new RateLimiter(),
+      requests: new InFlight(),
+    }
   }
 
   /** Loads the config and builds its connectors (without connecting to anything). */
@@ -80,7 +85,10 @@ export class Service {
     this.health.settings = breakerSettings(config)
     this.gateway = new Gateway(config, live, this.health)
     this.replaceCache(previous, config)
-    this.logger.info({ connectors: [...live.keys()], replaced: retired.map((r) => r.settings.name) }, 'config reloaded')
+    this.logger.info(
+      { connectors: [...live.keys()], replaced: retired.map((r) => r.settings.name) },
+      'config reloaded',
+    )
     setTimeout(() => void closeConnectors(retired, this.logger), config.server.deadline).unref()
     return true
   }
@@ -116,7 +124,10 @@ export class Service {
     clearTimeout(this.pendingReload)
     this.watcher?.close()
     this.watcher = undefined
-    await Promise.all([closeConnectors(this.gateway.connectors.values(), this.logger), this.lookupCache?.close()])
+    await Promise.all([
+      closeConnectors(this.gateway.connectors.values(), this.logger),
+      this.lookupCache?.close(),
+    ])
   }
 
   get connectors(): ReadonlyMap<string, LiveConnector> {

@@ -18,7 +18,11 @@ interface Run {
 }
 
 /** Runs the built `livelookup` command as HelpSpot does: arguments, optional stdin, no TTY. */
-function livelookup(args: readonly string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
+function livelookup(
+  args: readonly string[],
+  stdin = '',
+  env: NodeJS.ProcessEnv = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
     let stdout = ''
@@ -36,24 +40,52 @@ describe('livelookup command line', () => {
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
     config = join(dir, 'gateway.yaml')
-    const withCustomFields = PROTOCOL_CONFIG.replace('sources:', 'cli:\n  customFields: [4, 1]\nsources:')
+    const withCustomFields = PROTOCOL_CONFIG.replace(
+      'sources:',
+      'cli:\n  customFields: [4, 1]\nsources:',
+    )
     await writeFile(config, withCustomFields)
   })
 
   it('takes HelpSpot 5.2 positional arguments, empty ones passed as empty strings', async () => {
-    const run = await livelookup(['lookup', '--config', config, '', '', '', 'bjones@sampleinc.com', '', 'x', 'y'])
+    const run = await livelookup([
+      'lookup',
+      '--config',
+      config,
+      '',
+      '',
+      '',
+      'bjones@sampleinc.com',
+      '',
+      'x',
+      'y',
+    ])
 
     expect(run.code).toBe(0)
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12334'])
   })
 
   it('maps custom field values in ascending id order after the core fields', async () => {
-    const cityOnly = PROTOCOL_CONFIG.replace('      - when: [customer_id]', '      - when: [Custom1]\n        match: { city: "{Custom1}" }\n      - when: [customer_id]')
+    const cityOnly = PROTOCOL_CONFIG.replace(
+      '      - when: [customer_id]',
+      '      - when: [Custom1]\n        match: { city: "{Custom1}" }\n      - when: [customer_id]',
+    )
     const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
     const file = join(dir, 'gateway.yaml')
     await writeFile(file, cityOnly.replace('sources:', 'cli:\n  customFields: [4, 1]\nsources:'))
 
-    const run = await livelookup(['lookup', '--config', file, '', '', '', '', '', 'Boston', 'ignored'])
+    const run = await livelookup([
+      'lookup',
+      '--config',
+      file,
+      '',
+      '',
+      '',
+      '',
+      '',
+      'Boston',
+      'ignored',
+    ])
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
   })
 
@@ -76,27 +108,49 @@ describe('livelookup command line', () => {
   })
 
   it('reads a query string or a JSON object on stdin', async () => {
-    const query = await livelookup(['lookup', '--config', config, '--source', 'customers'], 'customer_id=&email=bill%40sampleinc.com')
+    const query = await livelookup(
+      ['lookup', '--config', config, '--source', 'customers'],
+      'customer_id=&email=bill%40sampleinc.com',
+    )
     expect(customersOf(query.stdout).map((c) => c.customer_id)).toEqual(['12335'])
 
-    const json = await livelookup(['lookup', '--config', config], '{"customer_id": "", "last_name": "Jon"}')
+    const json = await livelookup(
+      ['lookup', '--config', config],
+      '{"customer_id": "", "last_name": "Jon"}',
+    )
     expect(customersOf(json.stdout).map((c) => c.customer_id)).toEqual(['12334', '12335', '12336'])
   })
 
   it('uses LIVELOOKUP_CONFIG when HelpSpot cannot pass --config', async () => {
-    const run = await livelookup(['lookup', '--customer_id=12334'], '', { LIVELOOKUP_CONFIG: config })
+    const run = await livelookup(['lookup', '--customer_id=12334'], '', {
+      LIVELOOKUP_CONFIG: config,
+    })
     expect(customersOf(run.stdout).map((c) => c.first_name)).toEqual(['Bob'])
   })
 
   it('answers an AJAX field with the calling field as the term', async () => {
-    const run = await livelookup(['ajax', '--config', config, '--field', 'support_level', '--callingField=Custom12', '--Custom12=Emerg'])
+    const run = await livelookup([
+      'ajax',
+      '--config',
+      config,
+      '--field',
+      'support_level',
+      '--callingField=Custom12',
+      '--Custom12=Emerg',
+    ])
     expect(optionsOf(run.stdout)).toEqual([{ value: '#9978', description: 'Emergency Support' }])
   })
 
   it('keeps stdout well-formed XML and puts the problem on stderr when every connector fails', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
     const file = join(dir, 'gateway.yaml')
-    await writeFile(file, PROTOCOL_CONFIG.replace('  people:\n    type: memory', '  people:\n    type: memory\n    fail: unreachable'))
+    await writeFile(
+      file,
+      PROTOCOL_CONFIG.replace(
+        '  people:\n    type: memory',
+        '  people:\n    type: memory\n    fail: unreachable',
+      ),
+    )
 
     const run = await livelookup(['lookup', '--config', file, '--customer_id=12334'])
     expect(run.code).toBe(1)
@@ -117,22 +171,36 @@ describe('livelookup command line', () => {
   it('checks every connector and exits non-zero when one fails', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
     const file = join(dir, 'gateway.yaml')
-    await writeFile(file, PROTOCOL_CONFIG.replace('  codes:\n    type: memory', '  codes:\n    type: memory\n    fail: auth'))
+    await writeFile(
+      file,
+      PROTOCOL_CONFIG.replace(
+        '  codes:\n    type: memory',
+        '  codes:\n    type: memory\n    fail: auth',
+      ),
+    )
 
     const run = await livelookup(['check', '--config', file])
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/people\s+memory\s+ok\s+\d+ ms/)
-    expect(run.stdout).toMatch(/codes\s+memory\s+failed\s+\d+ ms\s+login failed: configured to fail with auth/)
+    expect(run.stdout).toMatch(
+      /codes\s+memory\s+failed\s+\d+ ms\s+login failed: configured to fail with auth/,
+    )
   })
 
   it('prints the URLs to paste into HelpSpot, keys included', async () => {
     const run = await livelookup(['urls', '--config', config, '--base', 'https://gw.example.com'])
-    expect(run.stdout).toContain('customers: https://gw.example.com/livelookup/customers?key=right-key-123')
-    expect(run.stdout).toContain('support_level: https://gw.example.com/k/right-key-123/ajax/support_level')
+    expect(run.stdout).toContain(
+      'customers: https://gw.example.com/livelookup/customers?key=right-key-123',
+    )
+    expect(run.stdout).toContain(
+      'support_level: https://gw.example.com/k/right-key-123/ajax/support_level',
+    )
   })
 
   it('serves the built-in demo address book when no config is given', async () => {
-    const run = await livelookup(['lookup', '--customer_id=', '--last_name=Garc'], '', { LIVELOOKUP_CONFIG: '' })
+    const run = await livelookup(['lookup', '--customer_id=', '--last_name=Garc'], '', {
+      LIVELOOKUP_CONFIG: '',
+    })
     expect(run.code).toBe(0)
     expect(customersOf(run.stdout).length).toBeGreaterThan(1)
   })

@@ -86,13 +86,24 @@ describe('lookup engine', () => {
     const customers = customersOf(body)
 
     expect(customers.map((c) => c.customer_id)).toEqual(['d1', 'd2', 'c3'])
-    expect(customers[0]).toMatchObject({ first_name: 'Bob', phone: '555-1', organization: 'CRM Org' })
+    expect(customers[0]).toMatchObject({
+      first_name: 'Bob',
+      phone: '555-1',
+      organization: 'CRM Org',
+    })
     expect(customers[2]).toMatchObject({ customer_id: 'c3', first_name: 'Cy' })
   })
 
   it('merges by customer_id when asked, and not at all with mergeBy none', async () => {
-    expect(customersOf((await lookup('byid')).body).map((c) => c.first_name)).toEqual(['Bob', 'Ann'])
-    expect(customersOf((await lookup('unmerged')).body).map((c) => c.first_name)).toEqual(['Bob', 'Ann', 'Bobby'])
+    expect(customersOf((await lookup('byid')).body).map((c) => c.first_name)).toEqual([
+      'Bob',
+      'Ann',
+    ])
+    expect(customersOf((await lookup('unmerged')).body).map((c) => c.first_name)).toEqual([
+      'Bob',
+      'Ann',
+      'Bobby',
+    ])
   })
 
   it('ranks exact matches first and cuts to the limit after merging', async () => {
@@ -108,7 +119,9 @@ describe('lookup engine', () => {
 
     expect(response.status).toBe(200)
     expect(customersOf(body).map((c) => c.customer_id)).toEqual(['d1', 'd2'])
-    const line = gateway.logs.findLast((entry) => entry.source === 'partial') as { connectors: Record<string, unknown>[] }
+    const line = gateway.logs.findLast((entry) => entry.source === 'partial') as {
+      connectors: Record<string, unknown>[]
+    }
     expect(line.connectors).toEqual([
       expect.objectContaining({ connector: 'slow', failed: 'timeout' }),
       expect.objectContaining({ connector: 'broken', failed: 'auth' }),

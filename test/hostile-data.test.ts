@@ -52,7 +52,9 @@ describe('hostile data from a connector', () => {
   })
   afterAll(() => gateway.close())
 
-  async function live(query: string): Promise<{ xml: string; customers: Record<string, unknown>[] }> {
+  async function live(
+    query: string,
+  ): Promise<{ xml: string; customers: Record<string, unknown>[] }> {
     const response = await gateway.request(`/livelookup/people?${query}`)
     expect(response.status).toBe(200)
     const xml = await response.text()
@@ -67,7 +69,9 @@ describe('hostile data from a connector', () => {
     expect(xml).not.toContain('&lt;script&gt;')
     expect(h1!.first_name).toBe('scriptalert(1)/script&lt;script&gt;')
     expect(h1!.last_name).toBe('Smith & Wesson AT&T;')
-    expect(h1!.organization).toBe('Ben &amp; Jerry&#39;s &lt;b&gt;Ice&lt;/b&gt; ]]&gt; &quot;q&quot;')
+    expect(h1!.organization).toBe(
+      'Ben &amp; Jerry&#39;s &lt;b&gt;Ice&lt;/b&gt; ]]&gt; &quot;q&quot;',
+    )
     expect(h1!.Custom2).toBe('bell nul-free tab\tend  😀 東京 Zoë')
     expect(h1!.description).toBe(LONG)
   })
@@ -95,6 +99,9 @@ describe('hostile data from a connector', () => {
     const bytes = Buffer.from(await response.arrayBuffer())
     const [option] = optionsOf(bytes.toString('latin1'))
 
-    expect(option).toEqual({ value: 'Lukasz ]]> <img src=x onerror=alert(1)>', description: '[31mred' })
+    expect(option).toEqual({
+      value: 'Lukasz ]]> <img src=x onerror=alert(1)>',
+      description: '[31mred',
+    })
   })
 })

@@ -14,19 +14,25 @@ describe('hostile input at the HTTP edge', () => {
   const KEY = 'key=right-key-123'
 
   it('refuses a searched value over 256 characters with a 400 naming it', async () => {
-    const response = await gateway.request(`/livelookup/customers?customer_id=&last_name=${'J'.repeat(257)}&${KEY}`)
+    const response = await gateway.request(
+      `/livelookup/customers?customer_id=&last_name=${'J'.repeat(257)}&${KEY}`,
+    )
     expect(response.status).toBe(400)
     expect(await response.text()).toBe('last_name is longer than 256 characters')
   })
 
   it('never refuses a long value no rule searches with', async () => {
-    const response = await gateway.request(`/livelookup/customers?customer_id=12334&xCategory=${'x'.repeat(5000)}&${KEY}`)
+    const response = await gateway.request(
+      `/livelookup/customers?customer_id=12334&xCategory=${'x'.repeat(5000)}&${KEY}`,
+    )
     expect(response.status).toBe(200)
     expect(customersOf(await response.text()).map((c) => c.customer_id)).toEqual(['12334'])
   })
 
   it('refuses a query string over 64 KiB with a 413', async () => {
-    const response = await gateway.request(`/livelookup/customers?customer_id=1&pad=${'x'.repeat(70_000)}&${KEY}`)
+    const response = await gateway.request(
+      `/livelookup/customers?customer_id=1&pad=${'x'.repeat(70_000)}&${KEY}`,
+    )
     expect(response.status).toBe(413)
   })
 
@@ -64,7 +70,9 @@ describe('hostile input at the HTTP edge', () => {
 describe('caller keys', () => {
   let gateway: TestGateway
   beforeAll(async () => {
-    gateway = await testGateway(PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'keys: ["right-key-123", "next-key-456"]'))
+    gateway = await testGateway(
+      PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'keys: ["right-key-123", "next-key-456"]'),
+    )
   })
   afterAll(() => gateway.close())
 
@@ -84,7 +92,9 @@ describe('caller keys', () => {
     const basic = `Basic ${Buffer.from('helpspot:right-key-123').toString('base64')}`
     const answers = await Promise.all([
       gateway.request(`/livelookup/customers?${QUERY}&key=right-key-123`),
-      gateway.request(`/livelookup/customers?${QUERY}`, { headers: { authorization: 'Bearer right-key-123' } }),
+      gateway.request(`/livelookup/customers?${QUERY}`, {
+        headers: { authorization: 'Bearer right-key-123' },
+      }),
       gateway.request(`/livelookup/customers?${QUERY}`, { headers: { authorization: basic } }),
       gateway.request(`/k/right-key-123/livelookup/customers?${QUERY}`),
     ])

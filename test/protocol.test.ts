@@ -46,7 +46,9 @@ describe('HelpSpot Live Lookup over HTTP', () => {
   })
 
   it('writes the columns attribute and configured HTML as CDATA', async () => {
-    const xml = await (await gateway.request(`/livelookup/customers?${LIVE_LOOKUP_QUERY}&${KEY}`)).text()
+    const xml = await (
+      await gateway.request(`/livelookup/customers?${LIVE_LOOKUP_QUERY}&${KEY}`)
+    ).text()
 
     expect(xml).toContain('<livelookup version="1.0" columns="first_name,last_name,email">')
     expect(xml).toContain(
@@ -57,7 +59,10 @@ describe('HelpSpot Live Lookup over HTTP', () => {
   it('answers the http-post form the same as GET, with the URL parameters merged in', async () => {
     const response = await gateway.request(`/livelookup/customers?${LIVE_LOOKUP_QUERY}&${KEY}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'HelpSpot HTTP Service' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'HelpSpot HTTP Service',
+      },
       body: LIVE_LOOKUP_QUERY,
     })
     expect(customersOf(await response.text()).map((c) => c.customer_id)).toEqual(['12334'])
@@ -71,11 +76,14 @@ describe('HelpSpot Live Lookup over HTTP', () => {
   })
 
   it('lets a parameter written into the configured URL win over the form', async () => {
-    const response = await gateway.request(`/livelookup/customers?email=bill%40sampleinc.com&${KEY}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'customer_id=&email=bjones%40sampleinc.com',
-    })
+    const response = await gateway.request(
+      `/livelookup/customers?email=bill%40sampleinc.com&${KEY}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'customer_id=&email=bjones%40sampleinc.com',
+      },
+    )
     expect(customersOf(await response.text()).map((c) => c.customer_id)).toEqual(['12335'])
   })
 
@@ -118,11 +126,17 @@ describe('HelpSpot address book', () => {
     '&acting_person_fname=Tina&acting_person_lname=Staff&acting_person_email=tina%40helpdesk.example'
 
   it('answers with title, description and a normalised highlight, leaving out contacts without email', async () => {
-    const xml = await (await gateway.request(`/livelookup/book?${ADDRESS_BOOK_QUERY}&${KEY}`)).text()
+    const xml = await (
+      await gateway.request(`/livelookup/book?${ADDRESS_BOOK_QUERY}&${KEY}`)
+    ).text()
     const customers = customersOf(xml)
 
     expect(customers.map((c) => c.customer_id)).toEqual(['12334', '12335'])
-    expect(customers[0]).toMatchObject({ first_name: 'Bob', email: 'bjones@sampleinc.com', highlight: '1' })
+    expect(customers[0]).toMatchObject({
+      first_name: 'Bob',
+      email: 'bjones@sampleinc.com',
+      highlight: '1',
+    })
     expect(customers[1]).not.toHaveProperty('highlight')
   })
 

@@ -38,7 +38,8 @@ sources:
 }
 
 const PATHS = ['Jones', 'Jon', 'Jonas', 'J'].map(
-  (last) => `/livelookup/customers?source_id=0&customer_id=&first_name=&last_name=${last}&email=&phone=`,
+  (last) =>
+    `/livelookup/customers?source_id=0&customer_id=&first_name=&last_name=${last}&email=&phone=`,
 )
 
 /**
@@ -58,8 +59,17 @@ export const coreBench: BenchCase = {
     const gateway = await startGateway(file, await freePort())
     try {
       await waitForPort(barePort)
-      const ceiling = await loadHttp({ name: 'bare Hono route (ceiling)', url: `http://127.0.0.1:${barePort}`, paths: ['/livelookup'] })
-      const fanOut = await loadHttp({ name: 'fan-out 20/50/100 ms', url: gateway.url, paths: PATHS, connections: 32 })
+      const ceiling = await loadHttp({
+        name: 'bare Hono route (ceiling)',
+        url: `http://127.0.0.1:${barePort}`,
+        paths: ['/livelookup'],
+      })
+      const fanOut = await loadHttp({
+        name: 'fan-out 20/50/100 ms',
+        url: gateway.url,
+        paths: PATHS,
+        connections: 32,
+      })
 
       const slowest = Math.max(...LATENCIES)
       return {

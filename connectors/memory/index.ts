@@ -6,7 +6,11 @@ import { defineConnector, RuleError, type BackendRecord } from '../contract.js'
 import { compileTemplate, fillTemplate, type TemplatePart } from '../template.js'
 
 interface MemoryRule {
-  readonly patterns: readonly { readonly column: string; readonly parts: readonly TemplatePart[]; readonly prefix: boolean }[]
+  readonly patterns: readonly {
+    readonly column: string
+    readonly parts: readonly TemplatePart[]
+    readonly prefix: boolean
+  }[]
 }
 
 /**
@@ -27,7 +31,9 @@ interface MemoryRule {
 export const memoryConnector = defineConnector({
   type: 'memory',
   options: z.object({
-    records: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default([]),
+    records: z
+      .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
+      .default([]),
     /** Answer only after this long. */
     delay: duration.default(0),
     /** Always fail with this kind of error. */
@@ -42,7 +48,11 @@ export const memoryConnector = defineConnector({
     if (entries.length === 0) throw new RuleError('needs at least one column', 'match')
     const patterns = entries.map(([column, template]) => {
       const prefix = template.endsWith('*')
-      const parts = compileTemplate(prefix ? template.slice(0, -1) : template, rule.when, `match.${column}`)
+      const parts = compileTemplate(
+        prefix ? template.slice(0, -1) : template,
+        rule.when,
+        `match.${column}`,
+      )
       return { column, parts, prefix }
     })
     return { patterns }
@@ -57,7 +67,8 @@ export const memoryConnector = defineConnector({
       async search({ rule, input, limit, signal }) {
         const compiled = rule as MemoryRule
         await pause(options.delay, options.ignoreAbort ? undefined : signal)
-        if (options.fail) throw new ConnectorError(options.fail, `configured to fail with ${options.fail}`)
+        if (options.fail)
+          throw new ConnectorError(options.fail, `configured to fail with ${options.fail}`)
 
         const needles = compiled.patterns.map((p) => ({
           ...p,
@@ -73,7 +84,8 @@ export const memoryConnector = defineConnector({
       },
       async check(signal) {
         await pause(options.delay, signal)
-        if (options.fail) throw new ConnectorError(options.fail, `configured to fail with ${options.fail}`)
+        if (options.fail)
+          throw new ConnectorError(options.fail, `configured to fail with ${options.fail}`)
       },
       async close() {},
     }
@@ -81,7 +93,8 @@ export const memoryConnector = defineConnector({
 })
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new ConnectorError('timeout', 'the lookup deadline passed'))
+  if (signal?.aborted)
+    return Promise.reject(new ConnectorError('timeout', 'the lookup deadline passed'))
   if (ms <= 0) return Promise.resolve()
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms)

@@ -34,8 +34,21 @@ export async function checkConnectors(gateway: Gateway): Promise<CheckRow[]> {
 export function formatCheck(rows: readonly CheckRow[]): string {
   const table = [
     ['CONNECTOR', 'TYPE', 'STATUS', 'LATENCY', 'DETAIL'],
-    ...rows.map((r) => [r.connector, r.type, r.ok ? 'ok' : 'failed', `${r.latencyMs} ms`, r.message]),
+    ...rows.map((r) => [
+      r.connector,
+      r.type,
+      r.ok ? 'ok' : 'failed',
+      `${r.latencyMs} ms`,
+      r.message,
+    ]),
   ]
   const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)))
-  return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return table
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }

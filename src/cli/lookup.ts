@@ -1,7 +1,13 @@
 import type { LookupInput } from '../../connectors/contract.js'
 import { LookupFailedError } from '../errors.js'
 import type { Gateway } from '../engine/gateway.js'
-import { isAddressBookCall, parseQueryString, toLookupInput, withSearchTerm, type RawParams } from '../params.js'
+import {
+  isAddressBookCall,
+  parseQueryString,
+  toLookupInput,
+  withSearchTerm,
+  type RawParams,
+} from '../params.js'
 import { renderAjax, renderLiveLookup } from '../render/xml.js'
 import { positionalParams, type ParsedArgs } from './args.js'
 
@@ -15,7 +21,11 @@ export interface CommandAnswer {
  * Builds the parameters of a command-line lookup, from whichever form HelpSpot used: named
  * options (5.3 and later), positional values (5.2 and earlier) or, with neither, stdin.
  */
-export function commandParams(args: ParsedArgs, gateway: Gateway, stdin: string | undefined): RawParams {
+export function commandParams(
+  args: ParsedArgs,
+  gateway: Gateway,
+  stdin: string | undefined,
+): RawParams {
   if (args.fields.size > 0) return new Map(args.fields)
   if (args.positional.length > 0) {
     const { positional, customFields } = gateway.config.cli
@@ -40,7 +50,11 @@ export function stdinParams(text: string): RawParams {
 }
 
 /** Runs a Live Lookup and renders it. Always well-formed XML, even when every connector failed. */
-export async function lookupCommand(gateway: Gateway, sourceName: string | undefined, params: RawParams): Promise<CommandAnswer> {
+export async function lookupCommand(
+  gateway: Gateway,
+  sourceName: string | undefined,
+  params: RawParams,
+): Promise<CommandAnswer> {
   const source = gateway.source(sourceName)
   const addressBook = isAddressBookCall(params)
   const view = { columns: source.columns, labels: source.labels, addressBook }
@@ -56,7 +70,11 @@ export async function lookupCommand(gateway: Gateway, sourceName: string | undef
 }
 
 /** Runs an AJAX field search and renders it in the field's encoding. */
-export async function ajaxCommand(gateway: Gateway, fieldName: string, params: RawParams): Promise<CommandAnswer> {
+export async function ajaxCommand(
+  gateway: Gateway,
+  fieldName: string,
+  params: RawParams,
+): Promise<CommandAnswer> {
   const field = gateway.field(fieldName)
   const input: LookupInput = withSearchTerm(toLookupInput(params))
 

@@ -24,7 +24,7 @@ export function helpspotUrls(config: GatewayConfig, base: string): string {
 
   if (config.fields.size > 0) {
     if (lines.length) lines.push('')
-    lines.push('AJAX Selection Fields (the field\'s AJAX URL):')
+    lines.push("AJAX Selection Fields (the field's AJAX URL):")
     const prefix = key ? `/k/${encodeURIComponent(key)}` : ''
     for (const name of config.fields.keys()) {
       lines.push(`  ${name}: ${root}${prefix}/ajax/${encodeURIComponent(name)}`)

@@ -20,7 +20,8 @@ export function interpolate(
   path: (string | number)[] = [],
 ): unknown {
   if (typeof value === 'string') return interpolateString(value, env, missing, path)
-  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, missing, [...path, i]))
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolate(item, env, missing, [...path, i]))
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {}
     for (const [key, item] of Object.entries(value)) {
@@ -55,7 +56,9 @@ function userinfoEndOf(text: string): number {
   if (!scheme) return -1
   const authorityEnd = text.slice(scheme[0].length).search(/[/?#]/)
   const authority =
-    authorityEnd < 0 ? text.slice(scheme[0].length) : text.slice(scheme[0].length, scheme[0].length + authorityEnd)
+    authorityEnd < 0
+      ? text.slice(scheme[0].length)
+      : text.slice(scheme[0].length, scheme[0].length + authorityEnd)
   const at = authority.lastIndexOf('@')
   return at < 0 ? -1 : scheme[0].length + at
 }

@@ -38,7 +38,13 @@ describe('config loading', () => {
 
     expect(config.server).toMatchObject({ port: 8080, keys: [], deadline: 5000 })
     expect(config.cache).toMatchObject({ ttl: 60_000, store: 'memory' })
-    expect(config.cli.positional).toEqual(['customer_id', 'first_name', 'last_name', 'email', 'phone'])
+    expect(config.cli.positional).toEqual([
+      'customer_id',
+      'first_name',
+      'last_name',
+      'email',
+      'phone',
+    ])
     expect(config.sources.get('contacts')).toMatchObject({ limit: 25, mergeBy: 'email' })
     expect(config.connectors.get('book')?.timeoutMs).toBe(5000)
   })
@@ -50,7 +56,9 @@ describe('config loading', () => {
 
   it('names an unknown connector type and lists the known ones', () => {
     const [problem] = problemsOf(BOOK.replace('type: memory', 'type: ldapp'))
-    expect(problem).toMatch(new RegExp(`^${FILE}:4: connectors.book.type: expected one of: .*memory`))
+    expect(problem).toMatch(
+      new RegExp(`^${FILE}:4: connectors.book.type: expected one of: .*memory`),
+    )
   })
 
   it('names an unknown key of a connector', () => {
@@ -67,11 +75,16 @@ describe('config loading', () => {
 
   it('reports a source naming a connector that does not exist', () => {
     const yaml = BOOK.replace('connectors: [book]', 'connectors: [book, crm]')
-    expect(problemsOf(yaml)).toEqual([`${FILE}:11: sources.contacts.connectors.1: no connector is named crm`])
+    expect(problemsOf(yaml)).toEqual([
+      `${FILE}:11: sources.contacts.connectors.1: no connector is named crm`,
+    ])
   })
 
   it('reports every problem at once', () => {
-    const yaml = BOOK.replace('connectors: [book]', 'connectors: [crm]').replace('type: memory', 'type: nope')
+    const yaml = BOOK.replace('connectors: [book]', 'connectors: [crm]').replace(
+      'type: memory',
+      'type: nope',
+    )
     expect(problemsOf(yaml)).toEqual([
       expect.stringContaining('connectors.book.type: expected one of'),
       expect.stringContaining('sources.contacts.connectors.0: no connector is named crm'),
@@ -86,7 +99,9 @@ describe('config loading', () => {
   it('reads ${NAME} from the environment and names a missing variable', () => {
     const yaml = BOOK.replace('sources:', 'server:\n  port: ${PORT}\n  keys: ["${KEY}"]\nsources:')
 
-    expect(parseConfig(yaml, FILE, { env: { PORT: '9090', KEY: 'k-123456789' } }).server).toMatchObject({
+    expect(
+      parseConfig(yaml, FILE, { env: { PORT: '9090', KEY: 'k-123456789' } }).server,
+    ).toMatchObject({
       port: 9090,
       keys: ['k-123456789'],
     })
@@ -119,7 +134,9 @@ describe('config loading', () => {
     const config = parseConfig(yaml, FILE, { env: {} })
     expect(config.server.deadline).toBe(1500)
     expect(config.cache.ttl).toBe(0)
-    expect(problemsOf(yaml.replace('1.5s', 'soon'))[0]).toContain('server.deadline: expected a duration')
+    expect(problemsOf(yaml.replace('1.5s', 'soon'))[0]).toContain(
+      'server.deadline: expected a duration',
+    )
   })
 
   it('caps a connector timeout at the deadline', () => {

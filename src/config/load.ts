@@ -93,7 +93,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   const missing: MissingVariable[] = []
   const raw = interpolate(doc.toJS() ?? {}, options.env ?? process.env, missing)
-  for (const { name, path } of missing) problems.add(path, `environment variable ${name} is not set`)
+  for (const { name, path } of missing)
+    problems.add(path, `environment variable ${name} is not set`)
   problems.throwIfAny()
 
   const top = problems.parse(topSchema, raw, [])
@@ -138,7 +139,13 @@ function buildConfig(
       }
       continue
     }
-    const rules = compileRules(connector.definition, connector.options, field.rules, ['fields', name], problems)
+    const rules = compileRules(
+      connector.definition,
+      connector.options,
+      field.rules,
+      ['fields', name],
+      problems,
+    )
     fields.set(name, { ...field, name, rules })
   }
 
@@ -168,7 +175,8 @@ function loadConnector(
   const commonKeys = Object.keys(connectorCommonShape)
   const own = Object.fromEntries(Object.entries(raw).filter(([key]) => !commonKeys.includes(key)))
   const common = problems.parse(commonSchema, raw, at)
-  const options = problems.parse(definition.options.strict(), own, at) as Record<string, unknown> | undefined
+  const options = problems.parse(definition.options.strict(), own, at) as
+    Record<string, unknown> | undefined
   if (!common || !options) return undefined
 
   return {
@@ -177,7 +185,10 @@ function loadConnector(
     options,
     rules: compileRules(definition, options, common.rules, at, problems),
     map: common.map,
-    html: Object.entries(common.html).map(([element, template]) => ({ element, parts: parseTemplate(template) })),
+    html: Object.entries(common.html).map(([element, template]) => ({
+      element,
+      parts: parseTemplate(template),
+    })),
     timeoutMs: Math.min(common.timeout ?? deadline, deadline),
     fingerprint: JSON.stringify(raw),
   }
@@ -240,14 +251,18 @@ class Problems {
 
   throwIfAny(): void {
     if (this.list.length === 0) return
-    const summary = this.list.length === 1 ? this.list[0]! : `${this.list.length} problems in the config:\n${this.list.join('\n')}`
+    const summary =
+      this.list.length === 1
+        ? this.list[0]!
+        : `${this.list.length} problems in the config:\n${this.list.join('\n')}`
     throw new ConfigError(summary, this.list)
   }
 
   /** The line of the deepest node of `path` that exists in the YAML. */
   private lineOf(path: Path): number {
     for (let depth = path.length; depth >= 0; depth--) {
-      const node = this.doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined
+      const node = this.doc.getIn(path.slice(0, depth), true) as
+        { range?: [number, number, number] } | undefined
       if (node?.range) return this.lines.linePos(node.range[0]).line
     }
     return 1

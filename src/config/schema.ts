@@ -80,7 +80,9 @@ export const cliSchema = z
   .strict()
 
 export const logSchema = z
-  .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
   .strict()
 
 export const sourceSchema = z
@@ -123,11 +125,22 @@ export const topSchema = z
     cache: cacheSchema.default(cacheSchema.parse({})),
     cli: cliSchema.default(cliSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
-    connectors: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), z.record(z.string(), z.unknown())),
+    connectors: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'),
+      z.record(z.string(), z.unknown()),
+    ),
     sources: z
-      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), sourceSchema)
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'),
+        sourceSchema,
+      )
       .default({}),
-    fields: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'), fieldSchema).default({}),
+    fields: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, - or _'),
+        fieldSchema,
+      )
+      .default({}),
   })
   .strict()
 

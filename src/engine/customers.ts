@@ -48,7 +48,10 @@ export function toCustomers(
   return customers
 }
 
-function mapRecord(record: BackendRecord, map: Readonly<Record<string, string>> | undefined): Record<string, string> {
+function mapRecord(
+  record: BackendRecord,
+  map: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const fields: Record<string, string> = {}
   if (!map) {
     for (const [name, value] of Object.entries(record)) if (value) fields[name] = value
@@ -61,7 +64,11 @@ function mapRecord(record: BackendRecord, map: Readonly<Record<string, string>> 
   return fields
 }
 
-function isExact(fields: Record<string, string>, input: LookupInput, when: readonly string[]): boolean {
+function isExact(
+  fields: Record<string, string>,
+  input: LookupInput,
+  when: readonly string[],
+): boolean {
   let compared = 0
   for (const name of when) {
     const own = fields[name]

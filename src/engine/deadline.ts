@@ -31,7 +31,10 @@ export function deadlineAfter(ms: number, parent?: AbortSignal): Deadline {
 
   const onParentAbort = (): void => controller.abort(parent?.reason)
   parent?.addEventListener('abort', onParentAbort, { once: true })
-  const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms)
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('timed out', 'TimeoutError')),
+    ms,
+  )
 
   return {
     signal: controller.signal,

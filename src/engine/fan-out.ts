@@ -20,8 +20,18 @@ export interface SearchJob {
 
 /** What one connector did during a lookup. */
 export type SearchRun =
-  | { readonly connector: string; readonly ok: true; readonly durationMs: number; readonly records: BackendRecord[] }
-  | { readonly connector: string; readonly ok: false; readonly durationMs: number; readonly error: ConnectorError }
+  | {
+      readonly connector: string
+      readonly ok: true
+      readonly durationMs: number
+      readonly records: BackendRecord[]
+    }
+  | {
+      readonly connector: string
+      readonly ok: false
+      readonly durationMs: number
+      readonly error: ConnectorError
+    }
 
 /**
  * Runs every job at once under the lookup's deadline, each also under its own timeout. A job
@@ -43,7 +53,8 @@ async function runJob(job: SearchJob, deadline: AbortSignal): Promise<SearchRun>
 
 async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<SearchRun> {
   const started = performance.now()
-  const own = job.timeoutMs < deadlineMs(deadline) ? deadlineAfter(job.timeoutMs, deadline) : undefined
+  const own =
+    job.timeoutMs < deadlineMs(deadline) ? deadlineAfter(job.timeoutMs, deadline) : undefined
   const signal = own?.signal ?? deadline
   const { connector } = job
 
@@ -57,9 +68,19 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
       signal,
     })
     const records = await abandonOnAbort(search, signal)
-    return { connector, ok: true, durationMs: elapsed(started), records: records.slice(0, job.limit) }
+    return {
+      connector,
+      ok: true,
+      durationMs: elapsed(started),
+      records: records.slice(0, job.limit),
+    }
   } catch (error) {
-    return { connector, ok: false, durationMs: elapsed(started), error: asConnectorError(error, signal) }
+    return {
+      connector,
+      ok: false,
+      durationMs: elapsed(started),
+      error: asConnectorError(error, signal),
+    }
   } finally {
     own?.release()
   }
@@ -68,7 +89,8 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
 /** Settles with `work`, or rejects with a timeout as soon as `signal` aborts. */
 function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ConnectorError('timeout', 'no answer before the timeout'))
+    const onAbort = (): void =>
+      reject(new ConnectorError('timeout', 'no answer before the timeout'))
     signal.addEventListener('abort', onAbort, { once: true })
     work.then(
       (value) => {

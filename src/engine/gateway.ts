@@ -1,5 +1,10 @@
 import type { Connector, LookupInput } from '../../connectors/contract.js'
-import type { ConnectorSettings, FieldSettings, GatewayConfig, SourceSettings } from '../config/load.js'
+import type {
+  ConnectorSettings,
+  FieldSettings,
+  GatewayConfig,
+  SourceSettings,
+} from '../config/load.js'
 import { LookupFailedError, RequestError } from '../errors.js'
 import type { AjaxOption } from '../render/xml.js'
 import { HealthBook, type BreakerSettings } from './breaker.js'
@@ -34,8 +39,10 @@ export class Gateway {
 
   /** The source served at `/livelookup/<name>`; the first one when no name is given. */
   source(name: string | undefined): SourceSettings {
-    const source = name === undefined ? this.config.sources.values().next().value : this.config.sources.get(name)
-    if (!source) throw new RequestError(404, 'unknown_source', `no source is named ${name ?? '(default)'}`)
+    const source =
+      name === undefined ? this.config.sources.values().next().value : this.config.sources.get(name)
+    if (!source)
+      throw new RequestError(404, 'unknown_source', `no source is named ${name ?? '(default)'}`)
     return source
   }
 
@@ -46,7 +53,11 @@ export class Gateway {
   }
 
   /** Searches every connector of a source. Throws LookupFailedError when all that ran failed. */
-  async lookup(source: SourceSettings, input: LookupInput, signal?: AbortSignal): Promise<LookupAnswer<Customer>> {
+  async lookup(
+    source: SourceSettings,
+    input: LookupInput,
+    signal?: AbortSignal,
+  ): Promise<LookupAnswer<Customer>> {
     const jobs = source.connectors.flatMap((name) => this.plan(name, input, source.limit))
     const runs = await this.fanOut(jobs, signal)
     this.throwIfAllFailed(source.name, runs)
@@ -65,7 +76,11 @@ export class Gateway {
   }
 
   /** Searches an AJAX field's connector with its own rules. */
-  async ajax(field: FieldSettings, input: LookupInput, signal?: AbortSignal): Promise<LookupAnswer<AjaxOption>> {
+  async ajax(
+    field: FieldSettings,
+    input: LookupInput,
+    signal?: AbortSignal,
+  ): Promise<LookupAnswer<AjaxOption>> {
     const rule = chooseRule(field.rules, input)
     if (!rule) return { items: [], runs: [] }
 
@@ -87,7 +102,10 @@ export class Gateway {
     const [run] = runs
     const records = run?.ok ? run.records : []
     const options = records
-      .map((record) => ({ value: record[field.value] ?? '', description: record[field.description] ?? '' }))
+      .map((record) => ({
+        value: record[field.value] ?? '',
+        description: record[field.description] ?? '',
+      }))
       .filter((option) => option.value !== '' && option.value !== '0')
     return { items: options, runs }
   }
@@ -110,7 +128,19 @@ export class Gateway {
     const attributes = live.settings.map ? [...new Set(Object.values(live.settings.map))] : []
     const { timeoutMs } = live.settings
     const health = this.health.of(live.connector, name)
-    return [{ connector: name, live: live.connector, rule: rule.compiled, when: rule.when, input, attributes, limit, timeoutMs, health }]
+    return [
+      {
+        connector: name,
+        live: live.connector,
+        rule: rule.compiled,
+        when: rule.when,
+        input,
+        attributes,
+        limit,
+        timeoutMs,
+        health,
+      },
+    ]
   }
 
   private live(name: string): LiveConnector {

@@ -35,10 +35,17 @@ export function startConnectors(
 }
 
 /** Closes connectors, logging (never throwing) what fails to close. */
-export async function closeConnectors(connectors: Iterable<LiveConnector>, logger: Logger): Promise<void> {
+export async function closeConnectors(
+  connectors: Iterable<LiveConnector>,
+  logger: Logger,
+): Promise<void> {
   await Promise.all(
     [...connectors].map(({ settings, connector }) =>
-      connector.close().catch((error: unknown) => logger.warn({ connector: settings.name, err: error }, 'close failed')),
+      connector
+        .close()
+        .catch((error: unknown) =>
+          logger.warn({ connector: settings.name, err: error }, 'close failed'),
+        ),
     ),
   )
 }

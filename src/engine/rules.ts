@@ -10,13 +10,20 @@ export const MAX_SEARCH_VALUE = 256
  * lookup can never return a whole directory. A value the chosen rule would search with that is
  * over MAX_SEARCH_VALUE characters is the caller's mistake, reported by name.
  */
-export function chooseRule(rules: readonly LoadedRule[], input: LookupInput): LoadedRule | undefined {
+export function chooseRule(
+  rules: readonly LoadedRule[],
+  input: LookupInput,
+): LoadedRule | undefined {
   const rule = rules.find((candidate) => candidate.when.every((name) => input[name] !== undefined))
   if (!rule) return undefined
 
   for (const name of rule.when) {
     if (input[name]!.length > MAX_SEARCH_VALUE) {
-      throw new RequestError(400, 'value_too_long', `${name} is longer than ${MAX_SEARCH_VALUE} characters`)
+      throw new RequestError(
+        400,
+        'value_too_long',
+        `${name} is longer than ${MAX_SEARCH_VALUE} characters`,
+      )
     }
   }
   return rule

@@ -50,7 +50,10 @@ export function createApp(state: AppState): Hono {
     // more than the whole lookup.
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
     const given = incoming ? incoming.headers['x-request-id'] : c.req.header('x-request-id')
-    const id = typeof given === 'string' && given ? given.slice(0, 64) : `${boot}-${(++sequence).toString(36)}`
+    const id =
+      typeof given === 'string' && given
+        ? given.slice(0, 64)
+        : `${boot}-${(++sequence).toString(36)}`
     c.set('requestId' as never, id as never)
     await next()
   })
@@ -58,7 +61,12 @@ export function createApp(state: AppState): Hono {
   app.use(guardAddress(server, logger))
   app.get('/readyz', readyRoute(state.gateway))
   if (ops) app.use(rateLimit(server, ops.limiter, logger))
-  app.use(requireKey(() => server().keys, (c, status, reason) => logRefused(logger, c, status, reason)))
+  app.use(
+    requireKey(
+      () => server().keys,
+      (c, status, reason) => logRefused(logger, c, status, reason),
+    ),
+  )
   if (ops) app.get('/metrics', metricsRoute(ops.metrics))
   const limitBody = bodyLimit({
     maxSize: MAX_PARAMS_BYTES,
@@ -75,12 +83,24 @@ export function createApp(state: AppState): Hono {
     const addressBook = isAddressBookCall(params)
     const key = () => sourceKey(gateway, source, input, addressBook)
 
-    const answer = await answerLookup(c, logger, ops, { target: source.name, input, key }, async () => {
-      const found = await gateway.lookup(source, input)
-      const customers = addressBook ? found.items.filter((customer) => customer.fields.email) : found.items
-      const xml = renderLiveLookup(customers, { columns: source.columns, labels: source.labels, addressBook })
-      return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
-    })
+    const answer = await answerLookup(
+      c,
+      logger,
+      ops,
+      { target: source.name, input, key },
+      async () => {
+        const found = await gateway.lookup(source, input)
+        const customers = addressBook
+          ? found.items.filter((customer) => customer.fields.email)
+          : found.items
+        const xml = renderLiveLookup(customers, {
+          columns: source.columns,
+          labels: source.labels,
+          addressBook,
+        })
+        return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
+      },
+    )
     return c.body(answer.body as string, 200, answerHeaders(c, answer.contentType))
   })
 
@@ -90,12 +110,18 @@ export function createApp(state: AppState): Hono {
     const input = withSearchTerm(toLookupInput(await readParams(c)))
     const key = () => fieldKey(gateway, field, input)
 
-    const answer = await answerLookup(c, logger, ops, { target: `field:${field.name}`, input, key }, async () => {
-      const found = await gateway.ajax(field, input)
-      const body = new Uint8Array(renderAjax(found.items, field.encoding))
-      const contentType = `text/xml; charset=${field.encoding}`
-      return { body, contentType, matches: found.items.length, runs: found.runs }
-    })
+    const answer = await answerLookup(
+      c,
+      logger,
+      ops,
+      { target: `field:${field.name}`, input, key },
+      async () => {
+        const found = await gateway.ajax(field, input)
+        const body = new Uint8Array(renderAjax(found.items, field.encoding))
+        const contentType = `text/xml; charset=${field.encoding}`
+        return { body, contentType, matches: found.items.length, runs: found.runs }
+      },
+    )
     return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, answerHeaders(c, answer.contentType))
   })
 

@@ -4,7 +4,14 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 import type { Customer } from '../engine/customers.js'
 import { isTrue } from '../engine/customers.js'
 import { BoundedMemo } from './memo.js'
-import { cdataParts, escapeHtml, stripAngles, stripXmlIllegal, toLatin1, xmlText } from './escape.js'
+import {
+  cdataParts,
+  escapeHtml,
+  stripAngles,
+  stripXmlIllegal,
+  toLatin1,
+  xmlText,
+} from './escape.js'
 
 /** The fields HelpSpot inserts into a request: they must stay plain text, no entities. */
 const INSERTABLE = new Set(['customer_id', 'first_name', 'last_name', 'email', 'phone'])
@@ -14,7 +21,14 @@ export function isInsertable(element: string): boolean {
 }
 
 /** Fields HelpSpot's address book reads, in the order they are written. */
-const ADDRESS_BOOK_FIELDS = ['customer_id', 'first_name', 'last_name', 'email', 'title', 'description']
+const ADDRESS_BOOK_FIELDS = [
+  'customer_id',
+  'first_name',
+  'last_name',
+  'email',
+  'title',
+  'description',
+]
 
 /** Core fields first, in HelpSpot's order; then the rest as the connectors mapped them. */
 const LEADING = ['customer_id', 'first_name', 'last_name', 'email', 'phone']
@@ -39,7 +53,11 @@ function shellOf(columns: readonly string[] | undefined): readonly [string, stri
   let shell = shells.get(key)
   if (!shell) {
     const attributes = key ? { version: '1.0', columns: xmlText(key) } : { version: '1.0' }
-    const xml = create({ version: '1.0', encoding: 'utf-8' }).ele('livelookup', attributes).txt(BODY_MARK).doc().end()
+    const xml = create({ version: '1.0', encoding: 'utf-8' })
+      .ele('livelookup', attributes)
+      .txt(BODY_MARK)
+      .doc()
+      .end()
     const at = xml.indexOf(BODY_MARK)
     shell = [xml.slice(0, at), xml.slice(at + BODY_MARK.length)]
     shells.set(key, shell)

@@ -26,7 +26,11 @@ export function memoryLogger(level = 'info'): { logger: Logger; logs: Record<str
 }
 
 /** Writes `yaml` (and any extra files) into a temp folder and serves it in-process. */
-export async function testGateway(yaml: string, files: Record<string, string> = {}, level = 'info'): Promise<TestGateway> {
+export async function testGateway(
+  yaml: string,
+  files: Record<string, string> = {},
+  level = 'info',
+): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'livelookup-test-'))
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
   await writeFile(join(dir, 'config.yaml'), yaml)

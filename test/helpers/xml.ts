@@ -22,7 +22,12 @@ export function parseXml(xml: string): Element {
     throw error
   })
   parser.on('opentag', (tag) => {
-    const element: Element = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' }
+    const element: Element = {
+      name: tag.name,
+      attributes: tag.attributes as Record<string, string>,
+      children: [],
+      text: '',
+    }
     stack.at(-1)!.children.push(element)
     stack.push(element)
   })

@@ -16,9 +16,11 @@ export const TEST_PACKAGES: readonly { readonly name: string; readonly provides:
 
 function has(command: string): boolean {
   const paths = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin']
-  return spawnSync('sh', ['-c', `command -v ${command}`], {
-    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:${paths.join(':')}` },
-  }).status === 0
+  return (
+    spawnSync('sh', ['-c', `command -v ${command}`], {
+      env: { ...process.env, PATH: `${process.env.PATH ?? ''}:${paths.join(':')}` },
+    }).status === 0
+  )
 }
 
 /** Installs every missing test package with apt-get (update once, then install -y). */

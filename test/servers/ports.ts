@@ -16,7 +16,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on the port, or rejects after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs = 30_000, host = '127.0.0.1'): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs = 30_000,
+  host = '127.0.0.1',
+): Promise<void> {
   const { connect } = await import('node:net')
   const until = Date.now() + timeoutMs
 
