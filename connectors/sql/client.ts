@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 
+import { settleOrAbort } from '../../src/engine/deadline.js'
 import { ConnectorError } from '../../src/errors.js'
 import type { SqlSettings } from './settings.js'
 
@@ -48,29 +49,7 @@ export function raceSignal<T>(
   signal: AbortSignal,
   cancel: () => void,
 ): Promise<T> {
-  if (signal.aborted) {
-    cancel()
-    work.catch(() => undefined)
-    return Promise.reject(deadlinePassed())
-  }
-
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      cancel()
-      reject(deadlinePassed())
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
+  return settleOrAbort(work, signal, deadlinePassed, cancel)
 }
 
 /** Picks, for each wanted attribute, the first column of that name (case-insensitive second). */

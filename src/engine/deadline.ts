@@ -44,3 +44,38 @@ export function deadlineAfter(ms: number, parent?: AbortSignal): Deadline {
     },
   }
 }
+
+/**
+ * Settles with `work`, or rejects with `reason()` as soon as `signal` aborts, calling `onAbort`
+ * first (to cancel the work on its server, say). Work that settles after the abort is ignored.
+ */
+export function settleOrAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  reason: () => Error,
+  onAbort: () => void = () => undefined,
+): Promise<T> {
+  if (signal.aborted) {
+    onAbort()
+    work.catch(() => undefined)
+    return Promise.reject(reason())
+  }
+
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      onAbort()
+      reject(reason())
+    }
+    signal.addEventListener('abort', abort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort)
+        reject(error)
+      },
+    )
+  })
+}

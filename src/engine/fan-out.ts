@@ -1,7 +1,7 @@
 import type { BackendRecord, Connector, LookupInput } from '../../connectors/contract.js'
 import { ConnectorError, asConnectorError, type FailureKind } from '../errors.js'
 import type { ConnectorHealth } from './breaker.js'
-import { deadlineAfter, deadlineMs } from './deadline.js'
+import { deadlineAfter, deadlineMs, settleOrAbort } from './deadline.js'
 
 /** One connector's part in a lookup, ready to run. */
 export interface SearchJob {
@@ -67,7 +67,7 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
       limit: job.limit,
       signal,
     })
-    const records = await abandonOnAbort(search, signal)
+    const records = await settleOrAbort(search, signal, noAnswer)
     return {
       connector,
       ok: true,
@@ -86,23 +86,8 @@ async function searchOnce(job: SearchJob, deadline: AbortSignal): Promise<Search
   }
 }
 
-/** Settles with `work`, or rejects with a timeout as soon as `signal` aborts. */
-function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void =>
-      reject(new ConnectorError('timeout', 'no answer before the timeout'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
+function noAnswer(): ConnectorError {
+  return new ConnectorError('timeout', 'no answer before the timeout')
 }
 
 function elapsed(started: number): number {
