@@ -37,6 +37,8 @@ export interface ConnectorSettings {
   readonly rules: readonly LoadedRule[]
   /** HelpSpot name -> backend name; absent means backend names are HelpSpot names. */
   readonly map: Readonly<Record<string, string>> | undefined
+  /** The backend names `map` asks for, each once. */
+  readonly attributes: readonly string[]
   readonly html: readonly { readonly element: string; readonly parts: readonly TemplatePart[] }[]
   readonly timeoutMs: number
   /** Identical fingerprints mean identical settings, so a reload can keep the live connector. */
@@ -185,6 +187,7 @@ function loadConnector(
     options,
     rules: compileRules(definition, options, common.rules, at, problems),
     map: common.map,
+    attributes: common.map ? [...new Set(Object.values(common.map))] : [],
     html: Object.entries(common.html).map(([element, template]) => ({
       element,
       parts: parseTemplate(template),

@@ -125,7 +125,7 @@ export class Gateway {
     const live = this.live(name)
     const rule = chooseRule(live.settings.rules, input)
     if (!rule) return []
-    const attributes = live.settings.map ? [...new Set(Object.values(live.settings.map))] : []
+    const { attributes } = live.settings
     const { timeoutMs } = live.settings
     const health = this.health.of(live.connector, name)
     return [
