@@ -1,15 +1,14 @@
 import mssql from 'mssql'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { describeConnectorContract } from '../../connectors/contract-suite.js'
 import type { Connector } from '../../connectors/contract.js'
 import { sqlConnector } from '../../connectors/sql/index.js'
 import type { SqlRule } from '../../connectors/sql/index.js'
-import { ConnectorError } from '../../src/errors.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
 import type { TdsServer } from '../servers/tds/server.js'
 import { startTdsServer } from '../servers/tds/server.js'
+import { compileSql, connectorFailure, searchSql, SQL_CONTEXT } from './sql-helpers.js'
 
 /**
  * Runs against the TDS test server, or against a real SQL Server when MSSQL_URL is set
@@ -90,36 +89,24 @@ describeConnectorContract('sql (mssql)', () => ({
   broken: { options: { ...options, password: 'Wrong-Secret-99' }, secret: 'Wrong-Secret-99' },
 }))
 
-const context = {
-  name: 'crm',
-  logger: pino({ level: 'silent' }),
-  configDir: process.cwd(),
-  timeoutMs: 5_000,
-}
 const ATTRIBUTES = Object.values(PEOPLE_MAP)
 
 function compile(query: string, when: string[]): SqlRule {
-  return sqlConnector.compile({ query, when }, sqlConnector.options.parse(options))
+  return compileSql(options, query, when)
 }
 
 function lookup(
   connector: Connector,
   rule: SqlRule,
   input: Record<string, string>,
-  limit = 25,
-  signal = AbortSignal.timeout(10_000),
+  limit?: number,
+  signal?: AbortSignal,
 ) {
-  return connector.search({ rule, input, attributes: ATTRIBUTES, limit, signal })
+  return searchSql(connector, rule, input, ATTRIBUTES, limit, signal)
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
-}
+const failure = connectorFailure
+const context = SQL_CONTEXT
 
 describe('sql connector on SQL Server', () => {
   let connector: Connector

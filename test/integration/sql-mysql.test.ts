@@ -1,14 +1,13 @@
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { describeConnectorContract } from '../../connectors/contract-suite.js'
 import type { Connector } from '../../connectors/contract.js'
 import { sqlConnector } from '../../connectors/sql/index.js'
 import type { SqlRule } from '../../connectors/sql/index.js'
-import { ConnectorError } from '../../src/errors.js'
 import type { MariadbServer } from '../servers/mariadb.js'
 import { startMariadb } from '../servers/mariadb.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
+import { compileSql, connectorFailure, searchSql, SQL_CONTEXT } from './sql-helpers.js'
 
 const PASSWORD = "my-Secret-'42"
 let server: MariadbServer
@@ -42,36 +41,13 @@ describeConnectorContract('sql (mysql)', () => ({
   broken: { options: { ...options, password: 'Wrong-Secret-99' }, secret: 'Wrong-Secret-99' },
 }))
 
-const context = {
-  name: 'crm',
-  logger: pino({ level: 'silent' }),
-  configDir: process.cwd(),
-  timeoutMs: 5_000,
-}
-
 function compile(query: string, when: string[]): SqlRule {
-  return sqlConnector.compile({ query, when }, sqlConnector.options.parse(options))
+  return compileSql(options, query, when)
 }
 
-function lookup(
-  connector: Connector,
-  rule: SqlRule,
-  input: Record<string, string>,
-  attributes: string[],
-  limit = 25,
-  signal = AbortSignal.timeout(10_000),
-) {
-  return connector.search({ rule, input, attributes, limit, signal })
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
-}
+const lookup = searchSql
+const failure = connectorFailure
+const context = SQL_CONTEXT
 
 describe('sql connector on MariaDB', () => {
   let connector: Connector
