@@ -6,10 +6,11 @@ import { pino, type LevelWithSilent } from 'pino'
 import { ConfigError, RequestError } from './errors.js'
 import { Gateway } from './engine/gateway.js'
 import { closeConnectors, startConnectors } from './engine/live.js'
-import { loadConfig } from './config/load.js'
+import { loadConfig, type GatewayConfig } from './config/load.js'
 import { createLogger } from './log.js'
 import { configPath } from './paths.js'
 import { startServer } from './serve.js'
+import { isWorker, printsBanner, STOP_MESSAGE, superviseWorkers } from './workers.js'
 import { parseArgs, UsageError, type ParsedArgs } from './cli/args.js'
 import { checkConnectors, formatCheck } from './cli/check.js'
 import { ajaxCommand, commandParams, lookupCommand, type CommandAnswer } from './cli/lookup.js'
@@ -61,35 +62,48 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   const configFile = configPath(args.options.get('config'))
   const config = await loadConfig(configFile)
   const logger = createLogger({ level: logLevelOverride() ?? config.log.level })
+  if (config.server.workers > 1 && !isWorker()) {
+    return superviseWorkers(config.server.workers, logger)
+  }
+
   const port = args.options.has('port') ? Number(args.options.get('port')) : undefined
   const running = await startServer({ configFile, port, logger })
-
-  process.stderr.write(`livelookup-gateway is listening on ${running.url}\n\n`)
-  // Standard error ends up in log collectors, so the banner never shows a real key.
-  const current = running.service.current.config
-  const masked = {
-    ...current,
-    server: { ...current.server, keys: current.server.keys.length ? ['KEY'] : [] },
-  }
-  process.stderr.write(`${helpspotUrls(masked, running.url)}\n\n`)
-  if (masked.server.keys.length)
-    process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
+  if (printsBanner()) printBanner(running.service.current.config, running.url)
   process.on('SIGHUP', () => void running.service.reload())
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals | 'supervisor'): void => {
+      if (stopping) return
+      stopping = true
       logger.info({ signal }, 'shutting down')
       // A second signal means the operator will not wait for the grace period.
       process.once('SIGTERM', () => process.exit(1))
-      process.once('SIGINT', () => process.exit(1))
+      if (!isWorker()) process.once('SIGINT', () => process.exit(1))
       void running.stop().then(resolve)
     }
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
+    process.on('message', (message) => {
+      if (message === STOP_MESSAGE) stop('supervisor')
+    })
   })
   // pino flushes its destination synchronously when the process exits.
   logger.flush()
   return 0
+}
+
+/** What to paste into HelpSpot, on stderr. Log collectors read stderr: no real key is shown. */
+function printBanner(config: GatewayConfig, url: string): void {
+  process.stderr.write(`livelookup-gateway is listening on ${url}\n\n`)
+  const masked = {
+    ...config,
+    server: { ...config.server, keys: config.server.keys.length ? ['KEY'] : [] },
+  }
+  process.stderr.write(`${helpspotUrls(masked, url)}\n\n`)
+  if (masked.server.keys.length) {
+    process.stderr.write('KEY stands for a server key: `livelookup urls` prints them in.\n\n')
+  }
 }
 
 /** `lookup` and `ajax`: one answer on stdout, logs on stderr, then exit. */

@@ -47,6 +47,8 @@ export const serverSchema = z
       .object({ perSecond: count.default(50), burst: count.default(100) })
       .strict()
       .optional(),
+    /** Processes serving the port together, to use more than one core. */
+    workers: count.pipe(z.number().min(1).max(64)).default(1),
     /** Time in-flight lookups get to finish at shutdown. */
     shutdownGrace: duration.default(10_000),
     /** Each connector's circuit breaker. */

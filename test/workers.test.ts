@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { get } from 'node:http'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { customersOf } from './helpers/xml.js'
+import { freePort } from './servers/ports.js'
+
+const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
+
+const CONFIG = `
+server: { workers: 2 }
+cache: { ttl: 0 }
+connectors:
+  book:
+    type: memory
+    records: [{ id: "7", first: Ada, last: Lovelace, email: ada@example.com }]
+    rules: [{ when: [last_name], match: { last: "{last_name}*" } }]
+    map: { customer_id: id, first_name: first, last_name: last, email: email }
+sources:
+  people: { connectors: [book] }
+`
+
+/** One request on a connection of its own, so the workers share the calls between them. */
+function fetchOnce(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    }).on('error', reject)
+  })
+}
+
+describe('serve with several workers', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'livelookup-workers-'))
+    await writeFile(join(dir, 'gateway.yaml'), CONFIG)
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('answers from every worker on one port and stops them all on SIGTERM', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, [
+      CLI,
+      'serve',
+      '--config',
+      join(dir, 'gateway.yaml'),
+      '--port',
+      String(port),
+    ])
+    let logs = ''
+    child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
+    const url = `http://127.0.0.1:${port}/livelookup/people?customer_id=&last_name=Love`
+
+    child.stderr.resume()
+    let up = false
+    for (let attempt = 0; attempt < 100 && !up; attempt++) {
+      up = await fetchOnce(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+      if (!up) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const answers = await Promise.all(Array.from({ length: 40 }, () => fetchOnce(url)))
+    for (const answer of answers)
+      expect(customersOf(answer.body).map((c) => c.customer_id)).toEqual(['7'])
+
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(0)
+
+    const lookups = logs
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; pid: number })
+      .filter((line) => line.msg === 'lookup')
+    expect(lookups).toHaveLength(40)
+    expect(new Set(lookups.map((line) => line.pid)).size).toBe(2)
+  })
+})
