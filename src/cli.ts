@@ -62,9 +62,8 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   const configFile = configPath(args.options.get('config'))
   const config = await loadConfig(configFile)
   const logger = createLogger({ level: logLevelOverride() ?? config.log.level })
-  if (config.server.workers > 1 && !isWorker()) {
-    return superviseWorkers(config.server.workers, logger)
-  }
+  const workers = Number(process.env.LIVELOOKUP_WORKERS) || config.server.workers
+  if (workers > 1 && !isWorker()) return superviseWorkers(workers, logger)
 
   const port = args.options.has('port') ? Number(args.options.get('port')) : undefined
   const running = await startServer({ configFile, port, logger })

@@ -96,10 +96,12 @@ async function loadGateway(
   slapd: SlapdServer,
   folder: string,
   lookups: readonly Lookup[],
+  workers = 1,
 ): Promise<LoadResult> {
   const config = join(folder, 'gateway.yaml')
   await writeFile(config, gatewayConfig(slapd))
-  const gateway = await startGateway(config, await freePort())
+  const env = { LIVELOOKUP_WORKERS: String(workers) }
+  const gateway = await startGateway(config, await freePort(), env)
   try {
     for (const { path } of lookups) {
       const answer = await fetch(gateway.url + path)
@@ -107,7 +109,8 @@ async function loadGateway(
       if (!answer.ok) throw new Error(`${path} answered ${answer.status}: ${body.slice(0, 200)}`)
     }
     const paths = lookups.map((lookup) => lookup.path)
-    return await loadHttp({ name: 'gateway over HTTP, cache off', url: gateway.url, paths })
+    const name = `gateway over HTTP, cache off${workers > 1 ? `, ${workers} workers` : ''}`
+    return await loadHttp({ name, url: gateway.url, paths })
   } finally {
     await gateway.stop()
   }
@@ -188,17 +191,21 @@ async function loadFreshBinds(slapd: SlapdServer, lookups: readonly Lookup[]): P
 
 function report(
   gateway: LoadResult,
+  workers: LoadResult,
   connector: LoadResult,
   pooled: LoadResult,
   fresh: LoadResult,
 ): BenchReport {
   const ofCeiling = percent(gateway.rps, pooled.rps)
   const overFresh = fresh.rps === 0 ? 0 : Math.round((gateway.rps / fresh.rps) * 10) / 10
+  const workersOfCeiling = percent(workers.rps, pooled.rps)
   return {
     title: `LDAP over ldaps://, OpenLDAP with ${PEOPLE.toLocaleString('en')} people, id/email/surname mix`,
-    results: [gateway, connector, pooled, fresh],
+    results: [gateway, workers, connector, pooled, fresh],
     verdicts: [
       `gateway / pooled ldapts: ${ofCeiling}% (target >= 80%)${ofCeiling >= 80 ? '' : ' MISSED'}`,
+      `gateway with 2 workers / pooled ldapts: ${workersOfCeiling}%` +
+        (workersOfCeiling >= 80 ? '' : ' MISSED'),
       `gateway / bind per lookup: ${overFresh}x (target >= 3x)${overFresh >= 3 ? '' : ' MISSED'}`,
       `connector without HTTP / pooled ldapts: ${percent(connector.rps, pooled.rps)}%`,
       ...(gateway.errors ? [`gateway answered ${gateway.errors} requests with errors`] : []),
@@ -222,10 +229,11 @@ export const ldapBench: BenchCase = {
     try {
       const lookups = lookupMix(people)
       const gateway = await loadGateway(slapd, folder, lookups)
+      const workers = await loadGateway(slapd, folder, lookups, 2)
       const connector = await loadConnector(slapd, lookups)
       const pooled = await loadPooled(slapd, lookups)
       const fresh = await loadFreshBinds(slapd, lookups)
-      return report(gateway, connector, pooled, fresh)
+      return report(gateway, workers, connector, pooled, fresh)
     } finally {
       await slapd.stop()
       await rm(folder, { recursive: true, force: true })

@@ -166,6 +166,28 @@ async function connectorDirect(
   }
 }
 
+/** The gateway over HTTP with `workers` processes, for the PostgreSQL then the MariaDB source. */
+async function loadGateways(file: string, workers: number): Promise<[LoadResult, LoadResult]> {
+  const env = { LIVELOOKUP_WORKERS: String(workers) }
+  const gateway = await startGateway(file, await freePort(), env)
+  const suffix = workers > 1 ? `, ${workers} workers` : ''
+  try {
+    const pg = await loadHttp({
+      name: `PostgreSQL: gateway over HTTP${suffix}`,
+      url: gateway.url,
+      paths: paths('pg_customers'),
+    })
+    const my = await loadHttp({
+      name: `MariaDB: gateway over HTTP${suffix}`,
+      url: gateway.url,
+      paths: paths('my_customers'),
+    })
+    return [pg, my]
+  } finally {
+    await gateway.stop()
+  }
+}
+
 function verdicts(
   name: string,
   gateway: LoadResult,
@@ -196,23 +218,8 @@ export const sqlBench: BenchCase = {
       const file = join(folder, 'gateway.yaml')
       await writeFile(file, gatewayConfig(postgres.port, mariadb.port))
 
-      const gateway = await startGateway(file, await freePort())
-      let pgGateway: LoadResult
-      let myGateway: LoadResult
-      try {
-        pgGateway = await loadHttp({
-          name: 'PostgreSQL: gateway over HTTP',
-          url: gateway.url,
-          paths: paths('pg_customers'),
-        })
-        myGateway = await loadHttp({
-          name: 'MariaDB: gateway over HTTP',
-          url: gateway.url,
-          paths: paths('my_customers'),
-        })
-      } finally {
-        await gateway.stop()
-      }
+      const [pgGateway, myGateway] = await loadGateways(file, 1)
+      const [pgWorkers, myWorkers] = await loadGateways(file, 2)
       const [pgPool, pgFresh] = await postgresDirect(postgres.port)
       const [myPool, myFresh] = await mariadbDirect(mariadb.port)
       const url = (scheme: string, port: number): string =>
@@ -234,10 +241,12 @@ export const sqlBench: BenchCase = {
         title: 'SQL source at 10,000 customers (PostgreSQL and MariaDB, 32 concurrent lookups)',
         results: [
           pgGateway,
+          pgWorkers,
           pgPool!,
           pgConnector,
           pgFresh!,
           myGateway,
+          myWorkers,
           myPool!,
           myConnector,
           myFresh!,
@@ -245,8 +254,10 @@ export const sqlBench: BenchCase = {
         verdicts: [
           ...verdicts('PostgreSQL', pgGateway, pgPool!, pgFresh!),
           `PostgreSQL connector search / pool ceiling: ${percent(pgConnector.rps, pgPool!.rps)}%`,
+          `PostgreSQL gateway with 2 workers / pool ceiling: ${percent(pgWorkers.rps, pgPool!.rps)}%`,
           ...verdicts('MariaDB', myGateway, myPool!, myFresh!),
           `MariaDB connector search / pool ceiling: ${percent(myConnector.rps, myPool!.rps)}%`,
+          `MariaDB gateway with 2 workers / pool ceiling: ${percent(myWorkers.rps, myPool!.rps)}%`,
         ],
       }
     } finally {

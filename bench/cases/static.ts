@@ -63,24 +63,32 @@ export const staticBench: BenchCase = {
       const load = await measureLoadInChild(csv)
       const paths = queryMix(contacts)
       const gateway = await loadGateway(join(folder, 'gateway.yaml'), paths)
+      const workers = await loadGateway(join(folder, 'gateway.yaml'), paths, 2)
       const ceiling = await loadBare(paths)
-      return report(load, gateway, ceiling)
+      return report(load, gateway, workers, ceiling)
     } finally {
       await rm(folder, { recursive: true, force: true })
     }
   },
 }
 
-function report(load: LoadFigures, gateway: LoadResult, ceiling: LoadResult): BenchReport {
+function report(
+  load: LoadFigures,
+  gateway: LoadResult,
+  workers: LoadResult,
+  ceiling: LoadResult,
+): BenchReport {
   const total = load.loadMs + load.indexMs
   const ratio = percent(gateway.rps, ceiling.rps)
+  const workersRatio = percent(workers.rps, ceiling.rps)
   return {
     title: `Static address book, ${CONTACTS.toLocaleString('en')} contacts`,
-    results: [gateway, ceiling],
+    results: [gateway, workers, ceiling],
     verdicts: [
       `load: ${load.loadMs} ms to read and parse, ${load.indexMs} ms to index the rule columns, ${total} ms in all (target < 2000 ms)${total < 2000 ? '' : ' MISSED'}`,
       `RSS after load and indexing: ${load.rssMb} MB, heap ${load.heapMb} MB (target < 250 MB)${load.rssMb < 250 ? '' : ' MISSED'}`,
       `static / ceiling: ${ratio}% (target >= 50%)${ratio >= 50 ? '' : ' MISSED'}`,
+      `static with 2 workers / ceiling: ${workersRatio}%${workersRatio >= 50 ? '' : ' MISSED'}`,
       ...(gateway.errors ? [`gateway answered ${gateway.errors} requests with errors`] : []),
     ],
   }
@@ -141,11 +149,17 @@ export function queryMix(contacts: readonly DemoContact[]): string[] {
   return paths
 }
 
-async function loadGateway(config: string, paths: readonly string[]): Promise<LoadResult> {
-  const gateway = await startGateway(config, await freePort())
+async function loadGateway(
+  config: string,
+  paths: readonly string[],
+  workers = 1,
+): Promise<LoadResult> {
+  const env = { LIVELOOKUP_WORKERS: String(workers) }
+  const gateway = await startGateway(config, await freePort(), env)
   try {
     await warmUp(gateway.url, paths)
-    return await loadHttp({ name: 'gateway, static 100k', url: gateway.url, paths })
+    const name = `gateway, static 100k${workers > 1 ? `, ${workers} workers` : ''}`
+    return await loadHttp({ name, url: gateway.url, paths })
   } finally {
     await gateway.stop()
   }
