@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     sections.push(section)
   }
 
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+  const model = cpus()[0]?.model ?? 'unknown'
+  const memory = Math.round(totalmem() / 2 ** 30)
+  const machine = `${cpus().length} cores (${model}), ${memory} GiB, Node ${process.version}`
   const header = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.\n`
   const readme = await readFile(README, 'utf8')
   const start = readme.indexOf(BEGIN)

@@ -84,7 +84,10 @@ const FIELD_OF: Readonly<Record<ContractField, keyof ContractPerson>> = {
 export interface ContractSubject {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly definition: ConnectorDefinition<any, any, any>
-  /** Options (as written in YAML, without `type`) for a connector whose backend holds CONTRACT_PEOPLE. */
+  /**
+   * Options (as written in YAML, without `type`) for a connector whose backend holds
+   * CONTRACT_PEOPLE.
+   */
   readonly options: Record<string, unknown>
   /** Rules as written in YAML, in the connector's own language. */
   readonly rules: {

@@ -19,7 +19,8 @@ import { helpspotUrls } from './cli/urls.js'
 const USAGE = `livelookup: HelpSpot Live Lookup gateway
 
   livelookup serve   [--config FILE] [--port N]
-  livelookup lookup  [--config FILE] [--source NAME] [customer_id first_name last_name email phone Custom...]
+  livelookup lookup  [--config FILE] [--source NAME] [customer_id first_name last_name email phone
+                     Custom...]
   livelookup lookup  [--config FILE] [--source NAME] --customer_id=123 --email ...
   livelookup lookup  [--config FILE] [--source NAME] < query      (query string or JSON)
   livelookup ajax    [--config FILE] --field NAME --callingField=Custom12 --Custom12=term

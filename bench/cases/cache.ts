@@ -174,11 +174,13 @@ function report(
     title: 'Answer cache: hits against the bare route, and LDAP cold against warm',
     results: [memory!, workers!, redis!, bare!, cold!, warm!],
     verdicts: [
-      `memory cache hits / ceiling: ${memoryRatio}% (target >= 70%)${memoryRatio >= 70 ? '' : ' MISSED'}`,
+      `memory cache hits / ceiling: ${memoryRatio}% (target >= 70%)` +
+        (memoryRatio >= 70 ? '' : ' MISSED'),
       `memory cache hits with 2 workers / ceiling: ${workersRatio}%` +
         (workersRatio >= 70 ? '' : ' MISSED'),
       `Redis cache hits / ceiling: ${percent(redis!.rps, bare!.rps)}%`,
-      `LDAP warm / cold: ${(warm!.rps / Math.max(1, cold!.rps)).toFixed(1)}x the throughput, p99 ${warm!.p99} ms against ${cold!.p99} ms`,
+      `LDAP warm / cold: ${(warm!.rps / Math.max(1, cold!.rps)).toFixed(1)}x the throughput, ` +
+        `p99 ${warm!.p99} ms against ${cold!.p99} ms`,
       ...errors.map((load) => `${load.name}: ${load.errors} requests answered with errors`),
     ],
   }

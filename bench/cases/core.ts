@@ -77,7 +77,8 @@ export const coreBench: BenchCase = {
         results: [ceiling, fanOut],
         verdicts: [
           `fan-out p99 ${fanOut.p99} ms against the slowest connector's ${slowest} ms: ` +
-            `${Math.round((fanOut.p99 - slowest) * 10) / 10} ms over (target: within 15 ms; the sum would be ${LATENCIES.reduce((a, b) => a + b)} ms)`,
+            `${Math.round((fanOut.p99 - slowest) * 10) / 10} ms over ` +
+            `(target: within 15 ms; the sum would be ${LATENCIES.reduce((a, b) => a + b)} ms)`,
         ],
       }
     } finally {

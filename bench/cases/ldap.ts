@@ -200,7 +200,9 @@ function report(
   const overFresh = fresh.rps === 0 ? 0 : Math.round((gateway.rps / fresh.rps) * 10) / 10
   const workersOfCeiling = percent(workers.rps, pooled.rps)
   return {
-    title: `LDAP over ldaps://, OpenLDAP with ${PEOPLE.toLocaleString('en')} people, id/email/surname mix`,
+    title:
+      `LDAP over ldaps://, OpenLDAP with ${PEOPLE.toLocaleString('en')} people, ` +
+      'id/email/surname mix',
     results: [gateway, workers, connector, pooled, fresh],
     verdicts: [
       `gateway / pooled ldapts: ${ofCeiling}% (target >= 80%)${ofCeiling >= 80 ? '' : ' MISSED'}`,

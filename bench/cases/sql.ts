@@ -254,7 +254,8 @@ export const sqlBench: BenchCase = {
         verdicts: [
           ...verdicts('PostgreSQL', pgGateway, pgPool!, pgFresh!),
           `PostgreSQL connector search / pool ceiling: ${percent(pgConnector.rps, pgPool!.rps)}%`,
-          `PostgreSQL gateway with 2 workers / pool ceiling: ${percent(pgWorkers.rps, pgPool!.rps)}%`,
+          `PostgreSQL gateway with 2 workers / pool ceiling: ` +
+            `${percent(pgWorkers.rps, pgPool!.rps)}%`,
           ...verdicts('MariaDB', myGateway, myPool!, myFresh!),
           `MariaDB connector search / pool ceiling: ${percent(myConnector.rps, myPool!.rps)}%`,
           `MariaDB gateway with 2 workers / pool ceiling: ${percent(myWorkers.rps, myPool!.rps)}%`,

@@ -48,6 +48,9 @@ export type LdapOptions = z.output<z.ZodObject<typeof LDAP_OPTIONS>>
 
 /** The keys of one rule, beside `when`. */
 export const LDAP_RULE = {
-  /** An RFC 4515 filter with `{placeholders}`, such as `(|(mail={email})(proxyAddresses=smtp:{email}))`. */
+  /**
+   * An RFC 4515 filter with `{placeholders}`, such as
+   * `(|(mail={email})(proxyAddresses=smtp:{email}))`.
+   */
   filter: z.string(),
 }

@@ -38,7 +38,7 @@ export const memoryConnector = defineConnector({
     delay: duration.default(0),
     /** Always fail with this kind of error. */
     fail: z.enum(FAILURE_KINDS).optional(),
-    /** Keep working after the lookup's signal aborts, like a client library that cannot be cancelled. */
+    /** Keep working after the lookup's signal aborts, like a client that cannot be cancelled. */
     ignoreAbort: flag.default(false),
   }),
   rule: z.object({ match: z.record(z.string(), z.string()) }),

@@ -63,7 +63,9 @@ export function sourceKey(
   input: LookupInput,
   addressBook: boolean,
 ): string | undefined {
-  let key = `s${SEPARATOR}${source.name}${SEPARATOR}${fingerprintOf(gateway, source)}${SEPARATOR}${addressBook ? 'b' : 'l'}`
+  const fingerprint = fingerprintOf(gateway, source)
+  const kind = addressBook ? 'b' : 'l'
+  let key = `s${SEPARATOR}${source.name}${SEPARATOR}${fingerprint}${SEPARATOR}${kind}`
   let searched = false
   for (const name of source.connectors) {
     const rules = gateway.connectors.get(name)?.settings.rules ?? []

@@ -9,7 +9,9 @@ const PREFIX = 'livelookup:'
 const POLL_MS = 15
 
 /** Deletes the lock only if this process still holds it, so a late unlock never frees another's. */
-const UNLOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
+const UNLOCK =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end " +
+  'return 0'
 
 const OPTIONS: RedisOptions = {
   // A down Redis must cost a lookup nothing: commands fail at once instead of queueing.

@@ -4,7 +4,7 @@ export interface CachedAnswer {
   readonly contentType: string
   /** Customers or options in the answer. */
   readonly matches: number
-  /** `Date.now()` until which the answer is fresh; after it, it is stale until the store drops it. */
+  /** `Date.now()` until which the answer is fresh; after it, stale until the store drops it. */
   readonly freshUntil: number
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Connector } from '../../connectors/contract.js'
 import { ConnectorError, FAILURE_LABELS, type FailureKind } from '../errors.js'
 
-/** `closed`: searches run; `open`: skipped until the cool-down ends; `half_open`: one probe runs. */
+/** `closed`: searches run; `open`: skipped until the cool-down ends; `half_open`: one probe. */
 export type BreakerState = 'closed' | 'open' | 'half_open'
 
 /** The numeric value of each state in the `livelookup_breaker_state` gauge. */
@@ -59,7 +59,8 @@ export class ConnectorHealth {
     const last = this.lastKind ? FAILURE_LABELS[this.lastKind] : 'failure'
     return new BreakerOpenError(
       this.lastKind ?? 'unreachable',
-      `skipped: the circuit breaker is open after ${this.failures} failures (last: ${last}) ${wait}`,
+      `skipped: the circuit breaker is open after ${this.failures} failures ` +
+        `(last: ${last}) ${wait}`,
     )
   }
 
