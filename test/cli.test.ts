@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import { beforeAll, describe, expect, it } from 'vitest'
 
-import { customersOf, optionsOf } from './helpers/xml.js'
+import { customersOf, optionsOf } from './harness/xml.js'
 import { PROTOCOL_CONFIG } from './fixtures.js'
 
 const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { testGateway, type TestGateway } from './helpers/gateway.js'
-import { customersOf } from './helpers/xml.js'
+import { testGateway, type TestGateway } from './harness/gateway.js'
+import { customersOf } from './harness/xml.js'
 
 const RULES = `
     rules:

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { testGateway, type TestGateway } from './helpers/gateway.js'
-import { customersOf, optionsOf } from './helpers/xml.js'
+import { testGateway, type TestGateway } from './harness/gateway.js'
+import { customersOf, optionsOf } from './harness/xml.js'
 
 const LONG = 'é'.repeat(10_000)
 

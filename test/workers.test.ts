@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { customersOf } from './helpers/xml.js'
+import { customersOf } from './harness/xml.js'
 import { freePort } from './servers/ports.js'
 
 const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { ConnectorHealth, HealthBook } from '../../src/engine/breaker.js'
 import { ConnectorError } from '../../src/errors.js'
-import { customersOf } from '../helpers/xml.js'
+import { customersOf } from '../harness/xml.js'
 import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
 
 const COOL_DOWN_MS = 400

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import { MemoryStore } from '../../src/cache/memory-store.js'
-import { customersOf, optionsOf } from '../helpers/xml.js'
+import { customersOf, optionsOf } from '../harness/xml.js'
 import {
   control,
   controlledConnector,

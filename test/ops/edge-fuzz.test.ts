@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { PROTOCOL_CONFIG } from '../fixtures.js'
-import { parseXml } from '../helpers/xml.js'
+import { parseXml } from '../harness/xml.js'
 import { opsGateway, type OpsGateway } from './harness.js'
 
 const ROUTES = [

@@ -9,7 +9,7 @@ import { defineConnector, type ConnectorDefinition } from '../../connectors/cont
 import { ConnectorError, FAILURE_KINDS, type FailureKind } from '../../src/errors.js'
 import { createApp } from '../../src/http/app.js'
 import { Service } from '../../src/service.js'
-import { memoryLogger } from '../helpers/gateway.js'
+import { memoryLogger } from '../harness/gateway.js'
 
 /** What a test can change while a `controlled` connector serves: it reads this on every call. */
 export interface Control {

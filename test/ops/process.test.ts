@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { customersOf } from '../helpers/xml.js'
+import { customersOf } from '../harness/xml.js'
 import { freePort } from '../servers/ports.js'
 import { startRedis, type TestRedis } from '../servers/redis.js'
 

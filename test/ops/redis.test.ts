@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { RedisStore } from '../../src/cache/redis-store.js'
 import { startRedis, type TestRedis } from '../servers/redis.js'
-import { customersOf } from '../helpers/xml.js'
+import { customersOf } from '../harness/xml.js'
 import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
 
 const PASSWORD = 'redis-pass-Qx81'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { customersOf } from '../helpers/xml.js'
+import { customersOf } from '../harness/xml.js'
 import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
 
 const config = (bookEmail: string, extraSource = '') => `

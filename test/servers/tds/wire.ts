@@ -69,7 +69,7 @@ export function packets(type: number, payload: Buffer, packetSize = 4096): Buffe
   return Buffer.concat(out)
 }
 
-/** Little helper to build token streams byte by byte. */
+/** Builds token streams byte by byte. */
 export class Writer {
   private readonly chunks: Buffer[] = []
 
