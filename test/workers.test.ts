@@ -29,11 +29,13 @@ sources:
 /** One request on a connection of its own, so the workers share the calls between them. */
 function fetchOnce(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (response) => {
+    const request = get(url, { agent: false, timeout: 5_000 }, (response) => {
       let body = ''
       response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
-    }).on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url}`)))
+    request.on('error', reject)
   })
 }
 
@@ -56,31 +58,32 @@ describe('serve with several workers', () => {
       String(port),
     ])
     let logs = ''
+    let errors = ''
     child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')))
+    const events = () =>
+      logs
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; pid: number })
     const url = `http://127.0.0.1:${port}/livelookup/people?customer_id=&last_name=Love`
 
-    child.stderr.resume()
-    let up = false
-    for (let attempt = 0; attempt < 100 && !up; attempt++) {
-      up = await fetchOnce(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-      if (!up) await new Promise((resolve) => setTimeout(resolve, 100))
+    // Both workers log `listening` once they accept connections (logs are flushed each second).
+    const until = Date.now() + 20_000
+    while (events().filter((event) => event.msg === 'listening').length < 2) {
+      expect(Date.now() < until, `workers did not start: ${errors}`).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
     const answers = await Promise.all(Array.from({ length: 40 }, () => fetchOnce(url)))
-    for (const answer of answers)
+    for (const answer of answers) {
       expect(customersOf(answer.body).map((c) => c.customer_id)).toEqual(['7'])
+    }
 
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit')
     expect(code).toBe(0)
 
-    const lookups = logs
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg: string; pid: number })
-      .filter((line) => line.msg === 'lookup')
+    const lookups = events().filter((event) => event.msg === 'lookup')
     expect(lookups).toHaveLength(40)
     expect(new Set(lookups.map((line) => line.pid)).size).toBe(2)
   })
