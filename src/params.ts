@@ -40,7 +40,8 @@ function decodePart(text: string, what: string): string {
   }
 }
 
-function printable(name: string): string {
+/** A caller-supplied name made safe and short enough to repeat in an error message. */
+export function printable(name: string): string {
   return name.replace(/[^\w.-]/g, '?').slice(0, 64)
 }
 

@@ -64,6 +64,10 @@ describe('hostile input at the HTTP edge', () => {
 
     const field = await gateway.request(`/k/right-key-123/ajax/nope?callingField=Custom1`)
     expect(field.status).toBe(404)
+
+    const hostile = await gateway.request(`/livelookup/${'%3Cb%3E'.repeat(200)}?${KEY}`)
+    expect(hostile.status).toBe(404)
+    expect(await hostile.text()).toBe(`no source is named ${'?b?'.repeat(21)}?`)
   })
 })
 

@@ -6,6 +6,7 @@ import type {
   SourceSettings,
 } from '../config/load.js'
 import { LookupFailedError, RequestError } from '../errors.js'
+import { printable } from '../params.js'
 import type { AjaxOption } from '../render/xml.js'
 import { HealthBook, type BreakerSettings } from './breaker.js'
 import { mergeCustomers, rankCustomers, toCustomers, type Customer } from './customers.js'
@@ -42,13 +43,19 @@ export class Gateway {
     const source =
       name === undefined ? this.config.sources.values().next().value : this.config.sources.get(name)
     if (!source)
-      throw new RequestError(404, 'unknown_source', `no source is named ${name ?? '(default)'}`)
+      throw new RequestError(
+        404,
+        'unknown_source',
+        `no source is named ${name === undefined ? '(default)' : printable(name)}`,
+      )
     return source
   }
 
   field(name: string): FieldSettings {
     const field = this.config.fields.get(name)
-    if (!field) throw new RequestError(404, 'unknown_field', `no AJAX field is named ${name}`)
+    if (!field) {
+      throw new RequestError(404, 'unknown_field', `no AJAX field is named ${printable(name)}`)
+    }
     return field
   }
 
