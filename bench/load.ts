@@ -102,7 +102,8 @@ const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url))
 
 /**
  * Starts the built gateway (`dist/src/cli.js serve`) in its own process, so the load generator
- * and the server do not share an event loop, and waits until `/healthz` answers.
+ * and the server do not share an event loop, and waits until `/healthz` answers. It logs as it
+ * does by default, one line per lookup, into a discarded stdout.
  */
 export async function startGateway(
   configPath: string,
@@ -113,7 +114,7 @@ export async function startGateway(
     process.execPath,
     [CLI, 'serve', '--config', configPath, '--port', String(port)],
     {
-      env: { ...process.env, LIVELOOKUP_LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   )

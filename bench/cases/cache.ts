@@ -34,7 +34,6 @@ function cachedConfig(store: string): string {
   }))
   return stringify({
     cache: { ttl: '1h', store },
-    log: { level: 'warn' },
     connectors: {
       book: {
         type: 'memory',
@@ -50,7 +49,6 @@ function cachedConfig(store: string): string {
 function ldapConfig(slapd: SlapdServer, ttl: string): string {
   return stringify({
     cache: { ttl },
-    log: { level: 'warn' },
     connectors: {
       directory: {
         type: 'ldap',

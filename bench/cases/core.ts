@@ -29,7 +29,6 @@ function fanOutConfig(): string {
   return `
 cache: { ttl: 0 }
 server: { deadline: 2s }
-log: { level: warn }
 connectors:${LATENCIES.map(connector).join('')}
 sources:
   customers:

@@ -86,7 +86,6 @@ function gatewayConfig(slapd: SlapdServer): string {
   const rules = Object.entries(RULES).map(([input, filter]) => ({ when: [input], filter }))
   return stringify({
     cache: { ttl: 0 },
-    log: { level: 'warn' },
     connectors: { directory: { type: 'ldap', ...connectorOptions(slapd), rules, map: MAP } },
     sources: { people: { connectors: ['directory'], limit: 25 } },
   })

@@ -77,7 +77,6 @@ function gatewayConfig(pgPort: number, myPort: number): string {
   return `
 cache: { ttl: 0 }
 server: { deadline: 5s }
-log: { level: warn }
 connectors:${connector('crm_pg', 'postgres', `postgres://bench:${PASSWORD}@127.0.0.1:${pgPort}/crm`)}${connector('crm_my', 'mysql', `mysql://bench:${PASSWORD}@127.0.0.1:${myPort}/crm`)}
 sources:
   pg_customers: { connectors: [crm_pg] }
