@@ -87,6 +87,8 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
     process.on('message', (message) => {
       if (message === STOP_MESSAGE) stop('supervisor')
     })
+    // A worker whose supervisor is gone stops too, rather than serving on unsupervised.
+    if (isWorker()) process.once('disconnect', () => stop('supervisor'))
   })
   // pino flushes its destination synchronously when the process exits.
   logger.flush()

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { get } from 'node:http'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -45,11 +45,15 @@ describe('serve with several workers', () => {
     dir = await mkdtemp(join(tmpdir(), 'livelookup-workers-'))
     await writeFile(join(dir, 'gateway.yaml'), CONFIG)
   })
-  afterAll(() => rm(dir, { recursive: true, force: true }))
+  let child: ChildProcess | undefined
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('answers from every worker on one port and stops them all on SIGTERM', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, [
+    const server = spawn(process.execPath, [
       CLI,
       'serve',
       '--config',
@@ -57,10 +61,11 @@ describe('serve with several workers', () => {
       '--port',
       String(port),
     ])
+    child = server
     let logs = ''
     let errors = ''
-    child.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')))
+    server.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
+    server.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')))
     const events = () =>
       logs
         .split('\n')
@@ -79,8 +84,8 @@ describe('serve with several workers', () => {
       expect(customersOf(answer.body).map((c) => c.customer_id)).toEqual(['7'])
     }
 
-    child.kill('SIGTERM')
-    const [code] = await once(child, 'exit')
+    server.kill('SIGTERM')
+    const [code] = await once(server, 'exit')
     expect(code).toBe(0)
 
     const lookups = events().filter((event) => event.msg === 'lookup')
