@@ -98,6 +98,12 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
 /** What to paste into HelpSpot, on stderr. Log collectors read stderr: no real key is shown. */
 function printBanner(config: GatewayConfig, url: string): void {
   process.stderr.write(`livelookup-gateway is listening on ${url}\n\n`)
+  if (config.server.keys.length === 0) {
+    process.stderr.write(
+      'No server.keys are configured, so only this machine can connect. ' +
+        'Add a key to serve HelpSpot on another host.\n\n',
+    )
+  }
   const masked = {
     ...config,
     server: { ...config.server, keys: config.server.keys.length ? ['KEY'] : [] },

@@ -55,7 +55,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo
   const shownHost = hostname === '0.0.0.0' ? '127.0.0.1' : hostname
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`
-  logger.info({ url, keys: settings.keys.length, loopbackOnly: !open }, 'listening')
+  logger.info({ address: url, keyCount: settings.keys.length, loopbackOnly: !open }, 'listening')
   if (options.watch ?? true) service.watch()
   // The logger batches lines; a quiet gateway must still show them within a second.
   const flushing = setInterval(() => logger.flush(), LOG_FLUSH_MS).unref()
