@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 
 import { settleOrAbort } from '../../src/engine/deadline.js'
-import { ConnectorError } from '../../src/errors.js'
+import { ConnectorError, type FailureKind } from '../../src/errors.js'
+import { sqlError } from './errors.js'
 import type { SqlSettings } from './settings.js'
 
 /** One query ready for a driver: statement text, bound values, and the most rows wanted. */
@@ -50,6 +51,31 @@ export function raceSignal<T>(
   cancel: () => void,
 ): Promise<T> {
   return settleOrAbort(work, signal, deadlinePassed, cancel)
+}
+
+/** How a dialect names its failures: the kind of a driver error, and what to keep out of it. */
+export interface SqlFailures {
+  classify(error: unknown): FailureKind
+  readonly secrets: readonly (string | undefined)[]
+}
+
+/**
+ * `raceSignal`, with every failure but the deadline's turned into a ConnectorError of the kind
+ * the dialect gives it, its secrets taken out.
+ */
+export async function raceQuery<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  cancel: () => void,
+  failures: SqlFailures,
+): Promise<T> {
+  try {
+    return await raceSignal(work, signal, cancel)
+  } catch (error) {
+    throw signal.aborted
+      ? deadlinePassed()
+      : sqlError(failures.classify(error), error, failures.secrets)
+  }
 }
 
 /** Picks, for each wanted attribute, the first column of that name (case-insensitive second). */

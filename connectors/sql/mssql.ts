@@ -2,8 +2,8 @@ import type mssql from 'mssql'
 
 import type { FailureKind } from '../../src/errors.js'
 import type { SqlClient, SqlClientContext, SqlQuery, SqlTable } from './client.js'
-import { CANCEL_GRACE_MS, deadlinePassed, raceSignal } from './client.js'
-import { codeOf, isNetworkError, sqlError } from './errors.js'
+import { CANCEL_GRACE_MS, deadlinePassed, raceQuery } from './client.js'
+import { codeOf, isNetworkError } from './errors.js'
 import { renderDate, renderScaled, renderValue } from './values.js'
 
 type MssqlDriver = typeof mssql
@@ -36,7 +36,7 @@ function classify(error: unknown): FailureKind {
  */
 export function mssqlClient(driver: MssqlDriver, context: SqlClientContext): SqlClient {
   const { settings } = context
-  const secrets = [settings.password]
+  const failures = { classify, secrets: [settings.password] }
   const config: mssql.config = {
     server: settings.host,
     port: settings.instance ? undefined : settings.port,
@@ -71,11 +71,7 @@ export function mssqlClient(driver: MssqlDriver, context: SqlClientContext): Sql
     }
     const current = pool
     if (current.connected) return current
-    try {
-      return await raceSignal(current.connect(), signal, () => undefined)
-    } catch (error) {
-      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
-    }
+    return raceQuery(current.connect(), signal, () => undefined, failures)
   }
 
   async function execute(query: SqlQuery, signal: AbortSignal, batch = false): Promise<SqlTable> {
@@ -88,14 +84,13 @@ export function mssqlClient(driver: MssqlDriver, context: SqlClientContext): Sql
     if (!batch) request.input(MSSQL_LIMIT_PARAMETER, driver.Int, query.limit)
     const text = batch ? query.text : `SET ROWCOUNT @${MSSQL_LIMIT_PARAMETER};\n${query.text}`
 
-    try {
-      const result = await raceSignal(request.query<unknown[]>(text), signal, () =>
-        request.cancel(),
-      )
-      return tableOf(driver, result)
-    } catch (error) {
-      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
-    }
+    const result = await raceQuery(
+      request.query<unknown[]>(text),
+      signal,
+      () => request.cancel(),
+      failures,
+    )
+    return tableOf(driver, result)
   }
 
   return {

@@ -2,8 +2,8 @@ import type mysql from 'mysql2'
 
 import type { FailureKind } from '../../src/errors.js'
 import type { SqlClient, SqlClientContext, SqlQuery, SqlTable } from './client.js'
-import { CANCEL_GRACE_MS, deadlinePassed, raceSignal } from './client.js'
-import { codeOf, isNetworkError, sqlError } from './errors.js'
+import { CANCEL_GRACE_MS, deadlinePassed, raceQuery } from './client.js'
+import { codeOf, isNetworkError } from './errors.js'
 import { renderLocalTimestamp, renderValue } from './values.js'
 
 type MysqlDriver = typeof mysql
@@ -35,7 +35,7 @@ function classify(error: unknown): FailureKind {
  */
 export function mysqlClient(driver: MysqlDriver, context: SqlClientContext): SqlClient {
   const { settings, logger } = context
-  const secrets = [settings.password]
+  const failures = { classify, secrets: [settings.password] }
   const connection: mysql.ConnectionOptions = {
     host: settings.host,
     port: settings.port,
@@ -79,11 +79,7 @@ export function mysqlClient(driver: MysqlDriver, context: SqlClientContext): Sql
         (conn) => conn.release(),
         () => undefined,
       )
-    try {
-      return await raceSignal(pending, signal, release)
-    } catch (error) {
-      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
-    }
+    return raceQuery(pending, signal, release, failures)
   }
 
   function limitRows(conn: mysql.PoolConnection, limit: number): Promise<void> {
@@ -130,12 +126,11 @@ export function mysqlClient(driver: MysqlDriver, context: SqlClientContext): Sql
       (error: unknown) => release(classify(error) === 'unreachable'),
     )
 
-    return raceSignal(work, signal, () => {
+    const cancel = (): void => {
       killed = killQuery(driver, connection, conn.threadId)
       setTimeout(() => release(true), CANCEL_GRACE_MS).unref()
-    }).catch((error: unknown) => {
-      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
-    })
+    }
+    return raceQuery(work, signal, cancel, failures)
   }
 
   return {

@@ -2,8 +2,8 @@ import type pg from 'pg'
 
 import type { FailureKind } from '../../src/errors.js'
 import type { SqlClient, SqlClientContext, SqlQuery, SqlTable } from './client.js'
-import { CANCEL_GRACE_MS, deadlinePassed, raceSignal } from './client.js'
-import { codeOf, isNetworkError, sqlError } from './errors.js'
+import { CANCEL_GRACE_MS, deadlinePassed, raceQuery } from './client.js'
+import { codeOf, isNetworkError } from './errors.js'
 import { renderLocalTimestamp } from './values.js'
 
 type PgDriver = typeof pg
@@ -51,7 +51,7 @@ interface PgWire {
 /** PostgreSQL through `pg`: one pool, a row limit set on the portal, cancel on abort. */
 export function postgresClient(driver: PgDriver, context: SqlClientContext): SqlClient {
   const { settings, logger } = context
-  const secrets = [settings.password]
+  const failures = { classify, secrets: [settings.password] }
   const poolConfig: pg.PoolConfig = {
     host: settings.host,
     port: settings.port,
@@ -82,11 +82,7 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
         (client) => client.release(),
         () => undefined,
       )
-    try {
-      return await raceSignal(pending, signal, release)
-    } catch (error) {
-      throw sqlError(classify(error), error, secrets)
-    }
+    return raceQuery(pending, signal, release, failures)
   }
 
   function execute(client: pg.PoolClient, query: SqlQuery, signal: AbortSignal): Promise<SqlTable> {
@@ -113,12 +109,11 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
       (error: unknown) => release(classify(error) === 'unreachable'),
     )
 
-    return raceSignal(work, signal, () => {
+    const cancel = (): void => {
       cancelled = cancelQuery(driver, poolConfig, client)
       setTimeout(() => release(true), CANCEL_GRACE_MS).unref()
-    }).catch((error: unknown) => {
-      throw signal.aborted ? deadlinePassed() : sqlError(classify(error), error, secrets)
-    })
+    }
+    return raceQuery(work, signal, cancel, failures)
   }
 
   return {
