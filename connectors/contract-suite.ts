@@ -71,7 +71,11 @@ export type ContractPerson = (typeof CONTRACT_PEOPLE)[number]
 export type ContractField =
   'customer_id' | 'first_name' | 'last_name' | 'email' | 'phone' | 'organization'
 
-const FIELD_OF: Readonly<Record<ContractField, keyof ContractPerson>> = {
+/**
+ * The map of a backend whose names are those of CONTRACT_PEOPLE's own keys (`id`, `first`, ...),
+ * as an in-memory or file-backed connector holds them.
+ */
+export const CONTRACT_MAP: Readonly<Record<ContractField, keyof ContractPerson>> = {
   customer_id: 'id',
   first_name: 'first',
   last_name: 'last',
@@ -82,7 +86,6 @@ const FIELD_OF: Readonly<Record<ContractField, keyof ContractPerson>> = {
 
 /** How one connector type takes part in the contract suite. */
 export interface ContractSubject {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly definition: ConnectorDefinition<any, any, any>
   /**
    * Options (as written in YAML, without `type`) for a connector whose backend holds
@@ -193,7 +196,7 @@ export function describeConnectorContract(
 
       expect(records).toHaveLength(1)
       const bob = CONTRACT_PEOPLE[0]
-      for (const [field, key] of Object.entries(FIELD_OF)) {
+      for (const [field, key] of Object.entries(CONTRACT_MAP)) {
         expect(read(records[0]!, field as ContractField)).toBe(bob[key])
       }
     })

@@ -1,4 +1,4 @@
-import { CONTRACT_PEOPLE, describeConnectorContract } from '../contract-suite.js'
+import { CONTRACT_MAP, CONTRACT_PEOPLE, describeConnectorContract } from '../contract-suite.js'
 import { memoryConnector } from './index.js'
 
 describeConnectorContract('memory', () => ({
@@ -9,13 +9,6 @@ describeConnectorContract('memory', () => ({
     byEmail: { match: { email: '{email}' } },
     byLastName: { match: { last: '{last_name}*' } },
   },
-  map: {
-    customer_id: 'id',
-    first_name: 'first',
-    last_name: 'last',
-    email: 'email',
-    phone: 'phone',
-    organization: 'company',
-  },
+  map: CONTRACT_MAP,
   broken: { options: { fail: 'unreachable' } },
 }))

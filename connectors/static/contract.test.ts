@@ -7,6 +7,7 @@ import { stringify } from 'yaml'
 
 import { csvText } from '../../config/generate-demo.js'
 import {
+  CONTRACT_MAP,
   CONTRACT_PEOPLE,
   describeConnectorContract,
   type ContractSubject,
@@ -33,14 +34,7 @@ async function subject(name: string, content: string): Promise<ContractSubject> 
       byEmail: { match: { email: '{email}' } },
       byLastName: { match: { last: '{last_name}*' } },
     },
-    map: {
-      customer_id: 'id',
-      first_name: 'first',
-      last_name: 'last',
-      email: 'email',
-      phone: 'phone',
-      organization: 'company',
-    },
+    map: CONTRACT_MAP,
     broken: { options: { file: join(folder, 'missing.csv') } },
   }
 }
