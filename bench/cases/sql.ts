@@ -36,7 +36,8 @@ function customerRows(): string[][] {
 }
 
 const COLUMNS =
-  'id varchar(20) PRIMARY KEY, first_name varchar(100), last_name varchar(100), email varchar(200), phone varchar(40), company varchar(200)'
+  'id varchar(20) PRIMARY KEY, first_name varchar(100), last_name varchar(100), ' +
+  'email varchar(200), phone varchar(40), company varchar(200)'
 
 async function seedPostgres(server: PostgresServer): Promise<void> {
   await server.sql(`CREATE ROLE bench LOGIN PASSWORD '${PASSWORD}'`)
@@ -45,7 +46,8 @@ async function seedPostgres(server: PostgresServer): Promise<void> {
   const rows = customerRows()
   const columns = rows[0]!.map((_, c) => rows.map((row) => row[c]))
   await server.sql(
-    'INSERT INTO customers SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])',
+    'INSERT INTO customers SELECT * FROM ' +
+      'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])',
     columns,
     'crm',
   )
@@ -72,12 +74,19 @@ function gatewayConfig(pgPort: number, myPort: number): string {
     rules:
       - when: [email]
         query: ${SELECT}{email}
-    map: { customer_id: id, first_name: first_name, last_name: last_name, email: email, phone: phone, organization: company }`
+    map: { customer_id: id, first_name: first_name, last_name: last_name, email: email,
+           phone: phone, organization: company }`
 
+  const pgCrm = connector(
+    'crm_pg',
+    'postgres',
+    `postgres://bench:${PASSWORD}@127.0.0.1:${pgPort}/crm`,
+  )
+  const myCrm = connector('crm_my', 'mysql', `mysql://bench:${PASSWORD}@127.0.0.1:${myPort}/crm`)
   return `
 cache: { ttl: 0 }
 server: { deadline: 5s }
-connectors:${connector('crm_pg', 'postgres', `postgres://bench:${PASSWORD}@127.0.0.1:${pgPort}/crm`)}${connector('crm_my', 'mysql', `mysql://bench:${PASSWORD}@127.0.0.1:${myPort}/crm`)}
+connectors:${pgCrm}${myCrm}
 sources:
   pg_customers: { connectors: [crm_pg] }
   my_customers: { connectors: [crm_my] }
@@ -87,7 +96,8 @@ sources:
 function paths(source: string): string[] {
   return EMAILS.map(
     (email) =>
-      `/livelookup/${source}?source_id=0&customer_id=&first_name=&last_name=&email=${encodeURIComponent(email)}&phone=`,
+      `/livelookup/${source}?source_id=0&customer_id=&first_name=&last_name=` +
+      `&email=${encodeURIComponent(email)}&phone=`,
   )
 }
 
