@@ -45,6 +45,12 @@ export interface Connector<Compiled = unknown> {
   check(signal: AbortSignal): Promise<void>
   /** Releases pools, sockets and watchers. Safe to call twice. */
   close(): Promise<void>
+  /**
+   * True when `search` hands out the same record objects for the same rows every time and
+   * never changes them (an in-memory address book). The engine then derives each record's
+   * fields and XML once, instead of once per lookup.
+   */
+  readonly reusesRecords?: boolean
 }
 
 /** What a connector is given besides its own options. */

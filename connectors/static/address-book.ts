@@ -24,6 +24,8 @@ export interface AddressBookOptions extends BookFile {
  * watched: a changed file is reloaded, and a file that fails to load keeps the previous data.
  */
 export class AddressBook implements Connector<StaticRule> {
+  /** A loaded book hands out one unchanging record per row and attribute list. */
+  readonly reusesRecords = true
   readonly #options: AddressBookOptions
   #book: Book | undefined
   #loading: Promise<Book> | undefined

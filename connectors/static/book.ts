@@ -17,6 +17,12 @@ interface BoundPattern {
   readonly needle: string
 }
 
+interface RecordView {
+  readonly wanted: readonly (readonly [string, number | undefined])[]
+  /** By row id, for the rows found so far. */
+  readonly records: Map<number, BackendRecord>
+}
+
 /**
  * A loaded address book: its rows and the indexes of the columns rules have searched. A column
  * is indexed the first time a rule uses it; the index is kept until the file is reloaded.
@@ -27,6 +33,8 @@ export class Book {
   readonly #indexes = new Map<number, ColumnIndex>()
   readonly #unknown: (column: string) => void
   readonly #reported = new Set<string>()
+  /** Per attribute list: where each attribute's column is, and the records made so far. */
+  readonly #views = new WeakMap<readonly string[], RecordView>()
 
   /** `unknown` hears once about each column a rule names but the file lacks. */
   constructor(
@@ -86,8 +94,26 @@ export class Book {
         : other && ((row: number) => selects(other.index, other.selection, row))
     const rows = firstRows(bound[driver]!.index, selections[driver]!, test, limit)
 
-    const wanted = attributes.map((attribute) => [attribute, this.#find(attribute)] as const)
-    return rows.map((id) => this.#record(id, wanted))
+    const view = this.#viewOf(attributes)
+    return rows.map((id) => {
+      let record = view.records.get(id)
+      if (!record) view.records.set(id, (record = this.#record(id, view.wanted)))
+      return record
+    })
+  }
+
+  /**
+   * The records of one attribute list. Callers pass the same list for every lookup (it comes
+   * from the config), so each row's record is built once and handed out, frozen, ever after.
+   */
+  #viewOf(attributes: readonly string[]): RecordView {
+    let view = this.#views.get(attributes)
+    if (!view) {
+      const wanted = attributes.map((attribute) => [attribute, this.#find(attribute)] as const)
+      view = { wanted, records: new Map() }
+      this.#views.set(attributes, view)
+    }
+    return view
   }
 
   /** Fills each pattern; undefined when a pattern can match nothing. */
@@ -125,6 +151,6 @@ export class Book {
       const value = at === undefined ? '' : (row[at] ?? '')
       if (value) record[attribute] = value
     }
-    return record
+    return Object.freeze(record)
   }
 }

@@ -10,7 +10,7 @@ export type CacheResult = 'hit' | 'stale' | 'miss'
 
 /** A rendered answer, as a lookup produced it. */
 export interface ProducedAnswer {
-  readonly body: string | Uint8Array
+  readonly body: Uint8Array
   readonly contentType: string
   readonly matches: number
   /** Empty, or some connector failed: kept only for the shorter `emptyTtl`. */

@@ -122,15 +122,8 @@ function hash(key: string): string {
 }
 
 function encode(answer: CachedAnswer): Buffer {
-  const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body
-  const text = typeof answer.body === 'string'
-  const header = JSON.stringify({
-    t: answer.contentType,
-    f: answer.freshUntil,
-    m: answer.matches,
-    s: text,
-  })
-  return Buffer.concat([Buffer.from(`${header}\n`), body])
+  const header = JSON.stringify({ t: answer.contentType, f: answer.freshUntil, m: answer.matches })
+  return Buffer.concat([Buffer.from(`${header}\n`), answer.body])
 }
 
 function decode(value: Buffer | null): CachedAnswer | undefined {
@@ -142,10 +135,8 @@ function decode(value: Buffer | null): CachedAnswer | undefined {
       t: string
       f: number
       m: number
-      s: boolean
     }
-    const bytes = value.subarray(end + 1)
-    const body = header.s ? bytes.toString() : bytes
+    const body = value.subarray(end + 1)
     return { contentType: header.t, freshUntil: header.f, matches: header.m, body }
   } catch {
     return undefined

@@ -1,6 +1,6 @@
 /** One rendered answer, as kept by a cache store. */
 export interface CachedAnswer {
-  readonly body: string | Uint8Array
+  readonly body: Uint8Array
   readonly contentType: string
   /** Customers or options in the answer. */
   readonly matches: number

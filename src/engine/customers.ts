@@ -11,7 +11,22 @@ export interface Customer {
   readonly rank: number
   /** Every input the rule searched with equals the customer's own value. */
   readonly exact: boolean
+  /**
+   * Set when `fields` and `html` were derived once from a record the connector reuses, so
+   * the same objects come back lookup after lookup and what is rendered from them can be
+   * remembered by identity.
+   */
+  readonly shared?: boolean
 }
+
+/** What a record turns into before the lookup's own inputs are compared with it. */
+interface Derived {
+  readonly fields: Record<string, string>
+  readonly html: Record<string, string>
+}
+
+/** Per connector settings: what each reused record turned into, or null when it was dropped. */
+const derivedByRecord = new WeakMap<ConnectorSettings, WeakMap<BackendRecord, Derived | null>>()
 
 /** Values HelpSpot treats as a true `highlight`. */
 const TRUE_VALUES = new Set(['1', 'true', 'yes', 'y'])
@@ -23,6 +38,8 @@ export function isTrue(value: string | undefined): boolean {
 /**
  * Turns backend records into customers: `map` names the fields, `html` blocks are filled with
  * HTML-escaped values, and a record without `customer_id` takes its email (or is dropped).
+ * `reused` says the connector hands out the same unchanging record objects every time, so
+ * each is turned into fields once and the result kept for as long as the record lives.
  */
 export function toCustomers(
   records: readonly BackendRecord[],
@@ -30,22 +47,36 @@ export function toCustomers(
   rank: number,
   input: LookupInput,
   when: readonly string[],
+  reused = false,
 ): Customer[] {
   const customers: Customer[] = []
+  let known = reused ? derivedByRecord.get(settings) : undefined
+  if (reused && !known) derivedByRecord.set(settings, (known = new WeakMap()))
 
   for (const record of records) {
-    const fields = mapRecord(record, settings.map)
-    fields.customer_id ||= fields.email ?? ''
-    if (!fields.customer_id) continue
-
-    const html: Record<string, string> = {}
-    for (const block of settings.html) {
-      html[block.element] = fillTemplate(block.parts, (name) => escapeHtml(fields[name] ?? ''))
+    let derived = known?.get(record)
+    if (derived === undefined) {
+      derived = derive(record, settings)
+      known?.set(record, derived)
     }
-    customers.push({ fields, html, rank, exact: isExact(fields, input, when) })
+    if (!derived) continue
+    const { fields, html } = derived
+    customers.push({ fields, html, rank, exact: isExact(fields, input, when), shared: reused })
   }
 
   return customers
+}
+
+function derive(record: BackendRecord, settings: ConnectorSettings): Derived | null {
+  const fields = mapRecord(record, settings.map)
+  fields.customer_id ||= fields.email ?? ''
+  if (!fields.customer_id) return null
+
+  const html: Record<string, string> = {}
+  for (const block of settings.html) {
+    html[block.element] = fillTemplate(block.parts, (name) => escapeHtml(fields[name] ?? ''))
+  }
+  return { fields, html }
 }
 
 function mapRecord(

@@ -73,9 +73,10 @@ export class Gateway {
     runs.forEach((run, i) => {
       if (!run.ok) return
       const job = jobs[i]!
-      const settings = this.live(job.connector).settings
+      const { settings, connector } = this.live(job.connector)
       const rank = source.connectors.indexOf(job.connector)
-      found.push(...toCustomers(run.records, settings, rank, input, job.when))
+      const reused = connector.reusesRecords === true
+      found.push(...toCustomers(run.records, settings, rank, input, job.when, reused))
     })
 
     const customers = rankCustomers(mergeCustomers(found, source.mergeBy)).slice(0, source.limit)

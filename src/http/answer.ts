@@ -11,7 +11,7 @@ import type { Operations } from './ops.js'
 
 /** A rendered answer and what the lookup behind it did. */
 export interface RenderedLookup {
-  readonly body: string | Uint8Array
+  readonly body: Uint8Array
   readonly contentType: string
   readonly matches: number
   readonly runs: readonly SearchRun[]
@@ -35,7 +35,7 @@ export async function answerLookup(
   ops: Operations | undefined,
   call: LookupCall,
   produce: () => Promise<RenderedLookup>,
-): Promise<{ body: string | Uint8Array; contentType: string }> {
+): Promise<{ body: Uint8Array; contentType: string }> {
   const started = performance.now()
   const metrics = ops?.metrics.target(call.target)
   const requestId = c.get('requestId' as never) as string

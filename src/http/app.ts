@@ -101,7 +101,7 @@ export function createApp(state: AppState): Hono {
         return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
       },
     )
-    return c.body(answer.body as string, 200, answerHeaders(c, answer.contentType))
+    return answerWith(c, answer)
   })
 
   app.on(['GET', 'POST'], '/ajax/:field', async (c) => {
@@ -117,12 +117,12 @@ export function createApp(state: AppState): Hono {
       { target: `field:${field.name}`, input, key },
       async () => {
         const found = await gateway.ajax(field, input)
-        const body = new Uint8Array(renderAjax(found.items, field.encoding))
+        const body = renderAjax(found.items, field.encoding)
         const contentType = `text/xml; charset=${field.encoding}`
         return { body, contentType, matches: found.items.length, runs: found.runs }
       },
     )
-    return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, answerHeaders(c, answer.contentType))
+    return answerWith(c, answer)
   })
 
   app.notFound((c) => c.text('not found', 404))
@@ -130,8 +130,12 @@ export function createApp(state: AppState): Hono {
   return app
 }
 
-function answerHeaders(c: Context, contentType: string): Record<string, string> {
-  return { 'content-type': contentType, 'x-request-id': c.get('requestId' as never) as string }
+/** A lookup's XML, with its content type and the request id. */
+function answerWith(c: Context, answer: { body: Uint8Array; contentType: string }): Response {
+  return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, {
+    'content-type': answer.contentType,
+    'x-request-id': c.get('requestId' as never) as string,
+  })
 }
 
 /** GET query and POST form merged; the query wins on a clash, as HelpSpot's own URL does. */

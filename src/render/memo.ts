@@ -1,13 +1,13 @@
 /**
- * Remembers up to `max` computed strings by key, forgetting the oldest first. Used for pure
+ * Remembers up to `max` computed values by key, forgetting the oldest first. Used for pure
  * rendering steps whose inputs repeat, so a hit costs one Map lookup.
  */
-export class BoundedMemo {
-  private readonly entries = new Map<string, string>()
+export class BoundedMemo<V> {
+  private readonly entries = new Map<string, V>()
 
   constructor(private readonly max: number) {}
 
-  get(key: string, compute: () => string): string {
+  get(key: string, compute: () => V): V {
     const known = this.entries.get(key)
     if (known !== undefined) return known
 

@@ -42,13 +42,25 @@ export interface LiveLookupView {
 
 /** Marks where the customers go in a rendered empty document. */
 const BODY_MARK = 'livelookup-body-mark'
-const shells = new Map<string, readonly [string, string]>()
+
+/** A document rendered empty, split where its content goes: the bytes before and after. */
+type Shell = readonly [Buffer, Buffer]
+
+function splitShell(xml: string, encoding: BufferEncoding): Shell {
+  const at = xml.indexOf(BODY_MARK)
+  return [
+    Buffer.from(xml.slice(0, at), encoding),
+    Buffer.from(xml.slice(at + BODY_MARK.length), encoding),
+  ]
+}
+
+const shells = new Map<string, Shell>()
 
 /**
  * The document around the customers, `<?xml ...?><livelookup ...>` and `</livelookup>`, built
  * once per distinct `columns` value.
  */
-function shellOf(columns: readonly string[] | undefined): readonly [string, string] {
+function shellOf(columns: readonly string[] | undefined): Shell {
   const key = columns?.join(',') ?? ''
   let shell = shells.get(key)
   if (!shell) {
@@ -58,26 +70,33 @@ function shellOf(columns: readonly string[] | undefined): readonly [string, stri
       .txt(BODY_MARK)
       .doc()
       .end()
-    const at = xml.indexOf(BODY_MARK)
-    shell = [xml.slice(0, at), xml.slice(at + BODY_MARK.length)]
+    shell = splitShell(xml, 'utf8')
     shells.set(key, shell)
   }
   return shell
 }
 
-/**
- * Renders a `<livelookup>` answer for the Live Lookup tab or the address book. Each customer is
- * rendered by xmlbuilder2 as a fragment and remembered: the same customers come back lookup
- * after lookup, and building the XML tree is by far the dearest step of an answer.
- */
-export function renderLiveLookup(customers: readonly Customer[], view: LiveLookupView): string {
-  const [head, tail] = shellOf(view.columns)
-  let body = ''
-  for (const customer of customers) body += customerXml(customer, view)
-  return head + body + tail
+/** The shell with the parts between, as one buffer. */
+function assemble([head, tail]: Shell, parts: readonly Buffer[]): Buffer {
+  let length = head.length + tail.length
+  for (const part of parts) length += part.length
+  return Buffer.concat([head, ...parts, tail], length)
 }
 
-const fragments = new BoundedMemo(20_000)
+/**
+ * Renders a `<livelookup>` answer for the Live Lookup tab or the address book, as UTF-8 bytes.
+ * Each customer is rendered by xmlbuilder2 as a fragment and remembered, encoded: the same
+ * customers come back lookup after lookup, and building the XML tree is by far the dearest
+ * step of an answer.
+ */
+export function renderLiveLookup(customers: readonly Customer[], view: LiveLookupView): Buffer {
+  return assemble(
+    shellOf(view.columns),
+    customers.map((customer) => customerXml(customer, view)),
+  )
+}
+
+const fragments = new BoundedMemo<Buffer>(20_000)
 const labelIds = new WeakMap<object, number>()
 let nextLabelsId = 0
 
@@ -91,18 +110,31 @@ function labelsId(labels: object): number {
   return id
 }
 
-function customerXml(customer: Customer, view: LiveLookupView): string {
-  let key = `${view.addressBook ? 'a' : 'l'}${labelsId(view.labels)}`
+/** Fragments of customers derived once from reused records, by their `fields` object. */
+const sharedFragments = new WeakMap<object, Map<string, Buffer>>()
+
+function customerXml(customer: Customer, view: LiveLookupView): Buffer {
+  const variant = `${view.addressBook ? 'a' : 'l'}${labelsId(view.labels)}`
+  if (customer.shared) {
+    let known = sharedFragments.get(customer.fields)
+    if (!known) sharedFragments.set(customer.fields, (known = new Map()))
+    let xml = known.get(variant)
+    if (xml === undefined) known.set(variant, (xml = buildCustomerXml(customer, view)))
+    return xml
+  }
+
+  let key = variant
   for (const name in customer.fields) key += `\u0001${name}\u0002${customer.fields[name]}`
   for (const name in customer.html) key += `\u0003${name}\u0002${customer.html[name]}`
+  return fragments.get(key, () => buildCustomerXml(customer, view))
+}
 
-  return fragments.get(key, () => {
-    const root = fragment({ invalidCharReplacement: '' })
-    const node = root.ele('customer')
-    if (view.addressBook) addressBookEntry(node, customer, view)
-    else liveLookupEntry(node, customer, view)
-    return root.end()
-  })
+function buildCustomerXml(customer: Customer, view: LiveLookupView): Buffer {
+  const root = fragment({ invalidCharReplacement: '' })
+  const node = root.ele('customer')
+  if (view.addressBook) addressBookEntry(node, customer, view)
+  else liveLookupEntry(node, customer, view)
+  return Buffer.from(root.end(), 'utf8')
 }
 
 function liveLookupEntry(node: XMLBuilder, customer: Customer, view: LiveLookupView): void {
@@ -157,28 +189,28 @@ export type AjaxEncoding = 'utf-8' | 'iso-8859-1'
  */
 export function renderAjax(options: readonly AjaxOption[], encoding: AjaxEncoding): Buffer {
   const latin1 = encoding === 'iso-8859-1'
-  const [head, tail] = ajaxShellOf(encoding)
-  let body = ''
-  for (const option of options) body += optionXml(option, latin1)
-  return Buffer.from(head + body + tail, latin1 ? 'latin1' : 'utf8')
+  return assemble(
+    ajaxShellOf(encoding),
+    options.map((option) => optionXml(option, latin1)),
+  )
 }
 
-const ajaxShells = new Map<AjaxEncoding, readonly [string, string]>()
+const ajaxShells = new Map<AjaxEncoding, Shell>()
 
-function ajaxShellOf(encoding: AjaxEncoding): readonly [string, string] {
+function ajaxShellOf(encoding: AjaxEncoding): Shell {
   let shell = ajaxShells.get(encoding)
   if (!shell) {
     const xml = create({ version: '1.0', encoding }).ele('ajaxfield').txt(BODY_MARK).doc().end()
-    const at = xml.indexOf(BODY_MARK)
-    shell = [xml.slice(0, at), xml.slice(at + BODY_MARK.length)]
+    shell = splitShell(xml, encoding === 'iso-8859-1' ? 'latin1' : 'utf8')
     ajaxShells.set(encoding, shell)
   }
   return shell
 }
 
-const options = new BoundedMemo(20_000)
+const options = new BoundedMemo<Buffer>(20_000)
 
-function optionXml(option: AjaxOption, latin1: boolean): string {
+/** One `<option>`, encoded: transliterated to Latin-1 first when the field asks for it. */
+function optionXml(option: AjaxOption, latin1: boolean): Buffer {
   const text = (value: string): string => xmlText(latin1 ? toLatin1(value) : value)
   const key = `${latin1 ? 'l' : 'u'}${option.value}\u0001${option.description}`
   return options.get(key, () => {
@@ -186,6 +218,6 @@ function optionXml(option: AjaxOption, latin1: boolean): string {
     const node = root.ele('option')
     node.ele('value').txt(text(option.value))
     node.ele('description').txt(text(option.description))
-    return root.end()
+    return Buffer.from(root.end(), latin1 ? 'latin1' : 'utf8')
   })
 }

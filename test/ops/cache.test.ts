@@ -166,7 +166,7 @@ describe('memory store', () => {
   it('keeps at most maxEntries, dropping the least recently used', () => {
     const store = new MemoryStore(2)
     const answer = {
-      body: 'x',
+      body: Buffer.from('x'),
       contentType: 'text/xml',
       matches: 1,
       freshUntil: Date.now() + 60_000,
@@ -184,7 +184,7 @@ describe('memory store', () => {
   it('keeps a recently used entry over older ones when full', () => {
     const store = new MemoryStore(8)
     const answer = {
-      body: 'x',
+      body: Buffer.from('x'),
       contentType: 'text/xml',
       matches: 1,
       freshUntil: Date.now() + 60_000,
@@ -201,7 +201,7 @@ describe('memory store', () => {
 
   it('drops an entry once its lifetime is over', () => {
     const store = new MemoryStore(10)
-    store.set('a', { body: 'x', contentType: 'text/xml', matches: 0, freshUntil: 0 }, 0)
+    store.set('a', { body: Buffer.from('x'), contentType: 'text/xml', matches: 0, freshUntil: 0 }, 0)
     expect(store.get('a')).toBeUndefined()
   })
 })
