@@ -110,8 +110,9 @@ async function postgresDirect(port: number): Promise<LoadResult[]> {
   const pool = new pg.Pool({ ...config, max: POOL })
   const query = `${SELECT}$1`
   try {
+    // Named, so the server parses it once per connection, as the gateway's statements are.
     const pooled = await loadDirect('PostgreSQL: pg pool, no HTTP (ceiling)', (i) =>
-      pool.query(query, [email(i)]),
+      pool.query({ name: 'lookup', text: query, values: [email(i)] }),
     )
     const fresh = await loadDirect('PostgreSQL: new connection per lookup', async (i) => {
       const client = new pg.Client(config)

@@ -136,8 +136,13 @@ export function postgresClient(driver: PgDriver, context: SqlClientContext): Sql
   }
 }
 
+/** Statement names by SQL text: each rule's statement is parsed once per connection. */
+const statementNames = new Map<string, string>()
+
 function queryConfig(query: SqlQuery): pg.QueryConfig {
-  const config = { text: query.text, values: [...query.values] }
+  let name = statementNames.get(query.text)
+  if (name === undefined) statementNames.set(query.text, (name = `livelookup_${statementNames.size}`))
+  const config = { name, text: query.text, values: [...query.values] }
   return { ...config, rowMode: 'array', types: DISPLAY_TYPES } as pg.QueryConfig
 }
 
