@@ -152,3 +152,53 @@ describe('lookup engine', () => {
     expect(JSON.stringify(line)).not.toContain('Jonas')
   })
 })
+
+describe('a connector that hands out the same records every time', () => {
+  const BOOK_CONFIG = `
+connectors:
+  book:
+    type: static
+    file: ./book.csv
+    watch: false
+    rules:
+      - when: [last_name]
+        match: { last: "{last_name}*" }
+    map: { customer_id: id, first_name: first, last_name: last, email: email, organization: org }
+sources:
+  plain:
+    connectors: [book]
+  labelled:
+    connectors: [book]
+    labels: { organization: Company }
+`
+  const CSV = 'id,first,last,email,org\nc1,Zoë,Smith,zoe@example.com,Smith & <b>Sons</b>\n'
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(BOOK_CONFIG, { 'book.csv': CSV })
+  })
+  afterAll(() => gateway.close())
+
+  async function customer(source: string, query: string) {
+    const response = await gateway.request(`/livelookup/${source}?${query}`)
+    return customersOf(await response.text())[0]
+  }
+
+  it('renders each kind of answer in its own form however often and in whatever order', async () => {
+    const live = 'customer_id=&last_name=Smi'
+    const book = 'first_name=&last_name=Smi&acting_person_xperson=7'
+    for (let round = 0; round < 2; round++) {
+      expect(await customer('plain', live)).toMatchObject({
+        organization: 'Smith &amp; &lt;b&gt;Sons&lt;/b&gt;',
+      })
+      expect(await customer('plain', book)).toEqual({
+        customer_id: 'c1',
+        first_name: 'Zoë',
+        last_name: 'Smith',
+        email: 'zoe@example.com',
+      })
+      expect(await customer('labelled', live)).toMatchObject({
+        organization: { '#text': 'Smith &amp; &lt;b&gt;Sons&lt;/b&gt;', '@label': 'Company' },
+      })
+    }
+  })
+})

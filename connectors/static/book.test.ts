@@ -145,4 +145,18 @@ describe('Book.search', () => {
     const found = ids(many, { last: '{last_name}*' }, { last_name: 'name' }, 40)
     expect(found).toEqual(rows.slice(0, 40).map(([id]) => id))
   })
+
+  it('hands out one unchanging record per row and attribute list', () => {
+    const found = book()
+    const rule = compileMatch({ last: '{last_name}' }, ['last_name'])
+    const attributes = ['id', 'email']
+    const first = found.search(rule, { last_name: 'smith' }, attributes, 5)
+    const again = found.search(rule, { last_name: 'SMITH' }, attributes, 5)
+    expect(again[0]).toBe(first[0])
+    expect(Object.isFrozen(first[0])).toBe(true)
+
+    const other = found.search(rule, { last_name: 'smith' }, ['id'], 5)
+    expect(other[0]).toEqual({ id: 'c1' })
+    expect(other[0]).not.toBe(first[0])
+  })
 })
