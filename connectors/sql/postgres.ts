@@ -141,7 +141,8 @@ const statementNames = new Map<string, string>()
 
 function queryConfig(query: SqlQuery): pg.QueryConfig {
   let name = statementNames.get(query.text)
-  if (name === undefined) statementNames.set(query.text, (name = `livelookup_${statementNames.size}`))
+  if (name === undefined)
+    statementNames.set(query.text, (name = `livelookup_${statementNames.size}`))
   const config = { name, text: query.text, values: [...query.values] }
   return { ...config, rowMode: 'array', types: DISPLAY_TYPES } as pg.QueryConfig
 }

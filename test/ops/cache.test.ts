@@ -201,7 +201,11 @@ describe('memory store', () => {
 
   it('drops an entry once its lifetime is over', () => {
     const store = new MemoryStore(10)
-    store.set('a', { body: Buffer.from('x'), contentType: 'text/xml', matches: 0, freshUntil: 0 }, 0)
+    store.set(
+      'a',
+      { body: Buffer.from('x'), contentType: 'text/xml', matches: 0, freshUntil: 0 },
+      0,
+    )
     expect(store.get('a')).toBeUndefined()
   })
 })
