@@ -7,6 +7,8 @@ import { escapeHtml } from '../render/escape.js'
 export interface Customer {
   readonly fields: Record<string, string>
   readonly html: Record<string, string>
+  /** What merging and ranking compare, worked out with `fields`. */
+  readonly traits: Traits
   /** Position of the first connector that found it, in the source's order. */
   readonly rank: number
   /** Every input the rule searched with equals the customer's own value. */
@@ -19,10 +21,22 @@ export interface Customer {
   readonly shared?: boolean
 }
 
+/** The parts of a customer's fields that merging, ranking and exact matching look at. */
+export interface Traits {
+  /** Merge key by email (`e:` and the email in lower case), when there is an email. */
+  readonly byEmail: string | undefined
+  /** Merge key by `customer_id`. */
+  readonly byId: string
+  readonly highlight: boolean
+  /** Field values trimmed and in lower case, filled in as exact matching asks for them. */
+  readonly lower: Map<string, string>
+}
+
 /** What a record turns into before the lookup's own inputs are compared with it. */
 interface Derived {
   readonly fields: Record<string, string>
   readonly html: Record<string, string>
+  readonly traits: Traits
 }
 
 /** Per connector settings: what each reused record turned into, or null when it was dropped. */
@@ -52,6 +66,7 @@ export function toCustomers(
   const customers: Customer[] = []
   let known = reused ? derivedByRecord.get(settings) : undefined
   if (reused && !known) derivedByRecord.set(settings, (known = new WeakMap()))
+  const wanted = when.map((name) => [name, input[name]!.toLowerCase()] as const)
 
   for (const record of records) {
     let derived = known?.get(record)
@@ -60,8 +75,9 @@ export function toCustomers(
       known?.set(record, derived)
     }
     if (!derived) continue
-    const { fields, html } = derived
-    customers.push({ fields, html, rank, exact: isExact(fields, input, when), shared: reused })
+    const { fields, html, traits } = derived
+    const exact = isExact(fields, traits, wanted)
+    customers.push({ fields, html, traits, rank, exact, shared: reused })
   }
 
   return customers
@@ -76,7 +92,17 @@ function derive(record: BackendRecord, settings: ConnectorSettings): Derived | n
   for (const block of settings.html) {
     html[block.element] = fillTemplate(block.parts, (name) => escapeHtml(fields[name] ?? ''))
   }
-  return { fields, html }
+  return { fields, html, traits: traitsOf(fields) }
+}
+
+function traitsOf(fields: Record<string, string>): Traits {
+  const email = fields.email?.trim().toLowerCase()
+  return {
+    byEmail: email ? `e:${email}` : undefined,
+    byId: `i:${fields.customer_id}`,
+    highlight: isTrue(fields.highlight),
+    lower: new Map(),
+  }
 }
 
 function mapRecord(
@@ -95,16 +121,19 @@ function mapRecord(
   return fields
 }
 
+/** Whether every searched input that the customer has equals its value, ignoring case. */
 function isExact(
   fields: Record<string, string>,
-  input: LookupInput,
-  when: readonly string[],
+  traits: Traits,
+  wanted: readonly (readonly [string, string])[],
 ): boolean {
   let compared = 0
-  for (const name of when) {
+  for (const [name, value] of wanted) {
     const own = fields[name]
     if (own === undefined) continue
-    if (own.trim().toLowerCase() !== input[name]!.toLowerCase()) return false
+    let lower = traits.lower.get(name)
+    if (lower === undefined) traits.lower.set(name, (lower = own.trim().toLowerCase()))
+    if (lower !== value) return false
     compared++
   }
   return compared > 0
@@ -121,24 +150,29 @@ export function mergeCustomers(customers: readonly Customer[], mergeBy: MergeBy)
   if (mergeBy === 'none') return [...customers]
 
   const byKey = new Map<string, Customer>()
-  for (const customer of [...customers].sort((a, b) => a.rank - b.rank)) {
-    const key = keyOf(customer, mergeBy)
+  for (const customer of inRankOrder(customers)) {
+    const key = (mergeBy === 'email' && customer.traits.byEmail) || customer.traits.byId
     const earlier = byKey.get(key)
     byKey.set(key, earlier ? mergeTwo(earlier, customer) : customer)
   }
   return [...byKey.values()]
 }
 
-function keyOf(customer: Customer, mergeBy: MergeBy): string {
-  const email = customer.fields.email?.trim().toLowerCase()
-  if (mergeBy === 'email' && email) return `e:${email}`
-  return `i:${customer.fields.customer_id}`
+/** The customers by connector rank, stable; they usually arrive that way already. */
+function inRankOrder(customers: readonly Customer[]): readonly Customer[] {
+  for (let at = 1; at < customers.length; at++) {
+    if (customers[at]!.rank < customers[at - 1]!.rank)
+      return [...customers].sort((a, b) => a.rank - b.rank)
+  }
+  return customers
 }
 
 function mergeTwo(earlier: Customer, later: Customer): Customer {
+  const fields = { ...later.fields, ...earlier.fields }
   return {
-    fields: { ...later.fields, ...earlier.fields },
+    fields,
     html: { ...later.html, ...earlier.html },
+    traits: traitsOf(fields),
     rank: earlier.rank,
     exact: earlier.exact || later.exact,
   }
@@ -146,9 +180,6 @@ function mergeTwo(earlier: Customer, later: Customer): Customer {
 
 /** Exact matches first, then highlighted customers, then connector order; stable otherwise. */
 export function rankCustomers(customers: readonly Customer[]): Customer[] {
-  const score = (c: Customer): number => (c.exact ? 0 : 2) + (isTrue(c.fields.highlight) ? 0 : 1)
-  return customers
-    .map((customer, order) => ({ customer, order, score: score(customer) }))
-    .sort((a, b) => a.score - b.score || a.customer.rank - b.customer.rank || a.order - b.order)
-    .map(({ customer }) => customer)
+  const score = (c: Customer): number => (c.exact ? 0 : 2) + (c.traits.highlight ? 0 : 1)
+  return [...customers].sort((a, b) => score(a) - score(b) || a.rank - b.rank)
 }
