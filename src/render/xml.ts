@@ -55,12 +55,15 @@ function splitShell(xml: string, encoding: BufferEncoding): Shell {
 }
 
 const shells = new Map<string, Shell>()
+const shellsByColumns = new WeakMap<readonly string[], Shell>()
 
 /**
  * The document around the customers, `<?xml ...?><livelookup ...>` and `</livelookup>`, built
  * once per distinct `columns` value.
  */
 function shellOf(columns: readonly string[] | undefined): Shell {
+  const known = columns && shellsByColumns.get(columns)
+  if (known) return known
   const key = columns?.join(',') ?? ''
   let shell = shells.get(key)
   if (!shell) {
@@ -73,6 +76,7 @@ function shellOf(columns: readonly string[] | undefined): Shell {
     shell = splitShell(xml, 'utf8')
     shells.set(key, shell)
   }
+  if (columns) shellsByColumns.set(columns, shell)
   return shell
 }
 
@@ -90,9 +94,10 @@ function assemble([head, tail]: Shell, parts: readonly Buffer[]): Buffer {
  * step of an answer.
  */
 export function renderLiveLookup(customers: readonly Customer[], view: LiveLookupView): Buffer {
+  const variant = `${view.addressBook ? 'a' : 'l'}${labelsId(view.labels)}`
   return assemble(
     shellOf(view.columns),
-    customers.map((customer) => customerXml(customer, view)),
+    customers.map((customer) => customerXml(customer, view, variant)),
   )
 }
 
@@ -113,8 +118,8 @@ function labelsId(labels: object): number {
 /** Fragments of customers derived once from reused records, by their `fields` object. */
 const sharedFragments = new WeakMap<object, Map<string, Buffer>>()
 
-function customerXml(customer: Customer, view: LiveLookupView): Buffer {
-  const variant = `${view.addressBook ? 'a' : 'l'}${labelsId(view.labels)}`
+/** One customer's `<customer>` element; `variant` names the kind of answer and its labels. */
+function customerXml(customer: Customer, view: LiveLookupView, variant: string): Buffer {
   if (customer.shared) {
     let known = sharedFragments.get(customer.fields)
     if (!known) sharedFragments.set(customer.fields, (known = new Map()))
