@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url'
 
 import { freePort, waitForPort } from '../../test/servers/ports.js'
 import { loadHttp, startGateway } from '../load.js'
-import type { BenchCase, BenchReport } from '../report.js'
+import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url))
 const LATENCIES = [20, 50, 100]
+/** The busy time per request of the slowed bare route. */
+const BUSY_US = 25
 
 /** Three in-memory connectors answering after fixed delays, as one source. */
 function fanOutConfig(): string {
@@ -44,7 +46,8 @@ const PATHS = ['Jones', 'Jon', 'Jonas', 'J'].map(
 /**
  * The fan-out: a lookup over three connectors taking 20, 50 and 100 ms should take about as long
  * as the slowest (100 ms), not their sum (170 ms). The bare route shows what the machine's HTTP
- * stack does with no lookup at all.
+ * stack does with no lookup at all, and the same route spinning 25 µs per request what merely
+ * being slower costs on this machine, whatever the work.
  */
 export const coreBench: BenchCase = {
   name: 'core',
@@ -55,12 +58,21 @@ export const coreBench: BenchCase = {
 
     const barePort = await freePort()
     const bare = spawn(process.execPath, [BARE_SERVER, String(barePort)], { stdio: 'ignore' })
+    const busyPort = await freePort()
+    const busyArgs = [BARE_SERVER, String(busyPort), String(BUSY_US)]
+    const busy = spawn(process.execPath, busyArgs, { stdio: 'ignore' })
     const gateway = await startGateway(file, await freePort())
     try {
       await waitForPort(barePort)
+      await waitForPort(busyPort)
       const ceiling = await loadHttp({
         name: 'bare Hono route (ceiling)',
         url: `http://127.0.0.1:${barePort}`,
+        paths: ['/livelookup'],
+      })
+      const slowed = await loadHttp({
+        name: `bare Hono route spinning ${BUSY_US} µs per request`,
+        url: `http://127.0.0.1:${busyPort}`,
         paths: ['/livelookup'],
       })
       const fanOut = await loadHttp({
@@ -73,8 +85,12 @@ export const coreBench: BenchCase = {
       const slowest = Math.max(...LATENCIES)
       return {
         title: 'Fan-out over three connectors, and the bare-route ceiling',
-        results: [ceiling, fanOut],
+        results: [ceiling, slowed, fanOut],
         verdicts: [
+          `bare route spinning ${BUSY_US} µs per request / ceiling: ` +
+            `${percent(slowed.rps, ceiling.rps)}% ` +
+            `(${Math.round(1e6 / slowed.rps)} µs per answer against ` +
+            `${Math.round(1e6 / ceiling.rps)} µs)`,
           `fan-out p99 ${fanOut.p99} ms against the slowest connector's ${slowest} ms: ` +
             `${Math.round((fanOut.p99 - slowest) * 10) / 10} ms over ` +
             `(target: within 15 ms; the sum would be ${LATENCIES.reduce((a, b) => a + b)} ms)`,
@@ -82,8 +98,10 @@ export const coreBench: BenchCase = {
       }
     } finally {
       await gateway.stop()
-      bare.kill('SIGTERM')
-      await once(bare, 'exit')
+      for (const server of [bare, busy]) {
+        server.kill('SIGTERM')
+        await once(server, 'exit')
+      }
       await rm(folder, { recursive: true, force: true })
     }
   },
