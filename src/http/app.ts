@@ -130,11 +130,18 @@ export function createApp(state: AppState): Hono {
   return app
 }
 
-/** A lookup's XML, with its content type and the request id. */
+/**
+ * A lookup's XML, with its content type and the request id. Built as a Response with plain
+ * headers: @hono/node-server writes those straight out, where `c.body()` would build a
+ * Headers object first, only for it to be turned back into a plain one.
+ */
 function answerWith(c: Context, answer: { body: Uint8Array; contentType: string }): Response {
-  return c.body(answer.body as Uint8Array<ArrayBuffer>, 200, {
-    'content-type': answer.contentType,
-    'x-request-id': c.get('requestId' as never) as string,
+  return new Response(answer.body as Uint8Array<ArrayBuffer>, {
+    status: 200,
+    headers: {
+      'content-type': answer.contentType,
+      'x-request-id': c.get('requestId' as never) as string,
+    },
   })
 }
 
