@@ -81,7 +81,7 @@ describe('lookup engine', () => {
     return { response, body: await response.text() }
   }
 
-  it('merges customers by email, the earlier connector winning and empty values never winning', async () => {
+  it('merges by email: the earlier connector wins, an empty value never does', async () => {
     const { body } = await lookup('merged')
     const customers = customersOf(body)
 
@@ -130,7 +130,7 @@ describe('lookup engine', () => {
     ])
   })
 
-  it('answers 503 naming each failure when every connector fails, never "no customers"', async () => {
+  it('answers 503 naming each failure when all fail, never "no customers"', async () => {
     const { response, body } = await lookup('failing')
 
     expect(response.status).toBe(503)
@@ -183,7 +183,7 @@ sources:
     return customersOf(await response.text())[0]
   }
 
-  it('renders each kind of answer in its own form however often and in whatever order', async () => {
+  it('renders each kind of answer in its own form, in any order', async () => {
     const live = 'customer_id=&last_name=Smi'
     const book = 'first_name=&last_name=Smi&acting_person_xperson=7'
     for (let round = 0; round < 2; round++) {

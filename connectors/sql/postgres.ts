@@ -143,8 +143,9 @@ function queryConfig(query: SqlQuery): pg.QueryConfig {
   let name = statementNames.get(query.text)
   if (name === undefined)
     statementNames.set(query.text, (name = `livelookup_${statementNames.size}`))
+  const { text } = query
   const values = [...query.values]
-  return { name, text: query.text, values, rowMode: 'array', types: DISPLAY_TYPES } as pg.QueryConfig
+  return { name, text, values, rowMode: 'array', types: DISPLAY_TYPES } as pg.QueryConfig
 }
 
 function submit(client: pg.PoolClient, query: pg.Query): Promise<SqlTable> {

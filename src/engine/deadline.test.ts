@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { deadlineAfter, deadlineMs, settleOrAbort } from './deadline.js'
 
 describe('deadlineAfter', () => {
-  it('gives lookups that start together one signal, which aborts once their time is up', async () => {
+  it('gives lookups that start together one signal, aborted once their time is up', async () => {
     const first = deadlineAfter(30)
     const second = deadlineAfter(30)
     expect(second.signal).toBe(first.signal)

@@ -57,7 +57,7 @@ describe('answer cache', () => {
   }
   afterEach(() => gateway.close())
 
-  it('answers a repeated lookup from the cache, ignoring inputs no rule searches with', async () => {
+  it('answers a repeat from the cache, ignoring inputs no rule searches with', async () => {
     await start('{ ttl: 1h }')
     expect(await ids(await gateway.request(ANN))).toEqual(['1'])
     expect(await ids(await gateway.request(`${ANN}&phone=555&sFirstName=Ann&request=77`))).toEqual([
