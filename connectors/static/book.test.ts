@@ -159,4 +159,19 @@ describe('Book.search', () => {
     expect(other[0]).toEqual({ id: 'c1' })
     expect(other[0]).not.toBe(first[0])
   })
+
+  it('keeps a bounded number of records, building an evicted one again', () => {
+    const rows = Array.from({ length: 20_001 }, (_, at) => [`c${at}`, `Name${at}`])
+    const many = book(rows, ['id', 'last'])
+    const rule = compileMatch({ id: '{customer_id}' }, ['customer_id'])
+    const attributes = ['id', 'last']
+    const find = (id: string) => many.search(rule, { customer_id: id }, attributes, 1)[0]
+
+    const first = find('c0')
+    expect(find('c0')).toBe(first)
+    for (let at = 1; at < rows.length; at++) find(`c${at}`)
+    const again = find('c0')
+    expect(again).toEqual({ id: 'c0', last: 'Name0' })
+    expect(again).not.toBe(first)
+  })
 })

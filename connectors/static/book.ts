@@ -17,9 +17,15 @@ interface BoundPattern {
   readonly needle: string
 }
 
+/**
+ * How many records of one attribute list are kept. The engine keeps what it derives from a
+ * record (fields, XML) for as long as the record lives, so this also bounds that memory.
+ */
+const RECORDS_KEPT = 20_000
+
 interface RecordView {
   readonly wanted: readonly (readonly [string, number | undefined])[]
-  /** By row id, for the rows found so far. */
+  /** By row id, for the rows found most recently; the oldest is dropped first. */
   readonly records: Map<number, BackendRecord>
 }
 
@@ -97,14 +103,18 @@ export class Book {
     const view = this.#viewOf(attributes)
     return rows.map((id) => {
       let record = view.records.get(id)
-      if (!record) view.records.set(id, (record = this.#record(id, view.wanted)))
+      if (!record) {
+        if (view.records.size >= RECORDS_KEPT)
+          view.records.delete(view.records.keys().next().value!)
+        view.records.set(id, (record = this.#record(id, view.wanted)))
+      }
       return record
     })
   }
 
   /**
    * The records of one attribute list. Callers pass the same list for every lookup (it comes
-   * from the config), so each row's record is built once and handed out, frozen, ever after.
+   * from the config), so a row's record is built once and handed out, frozen, while it is kept.
    */
   #viewOf(attributes: readonly string[]): RecordView {
     let view = this.#views.get(attributes)
