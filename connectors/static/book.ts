@@ -5,6 +5,7 @@ import {
   buildColumnIndex,
   columnFinder,
   select,
+  selector,
   selects,
   type ColumnIndex,
   type Table,
@@ -97,7 +98,7 @@ export class Book {
     const test =
       others.length > 1
         ? (row: number) => others.every((each) => selects(each.index, each.selection, row))
-        : other && ((row: number) => selects(other.index, other.selection, row))
+        : other && selector(other.index, other.selection)
     const rows = firstRows(bound[driver]!.index, selections[driver]!, test, limit)
 
     const view = this.#viewOf(attributes)

@@ -119,6 +119,20 @@ export function selects(index: ColumnIndex, selection: Selection, row: number): 
   return !selection.marks || selection.marks[rank] === 1
 }
 
+/**
+ * `selects` for one index and selection, as a test of row ids. A plain range, the usual case,
+ * becomes two comparisons on the row's rank: this test runs once per candidate row.
+ */
+export function selector(index: ColumnIndex, selection: Selection): (row: number) => boolean {
+  const { rankOfRow } = index
+  const { low, high, marks } = selection
+  if (marks) return (row) => selects(index, selection, row)
+  return (row) => {
+    const rank = rankOfRow[row]!
+    return rank >= low && rank < high
+  }
+}
+
 /** The groups of row ids a selection covers, as `[start, end)` offsets into `index.rows`. */
 export function runsOf(index: ColumnIndex, selection: Selection): [number, number][] {
   const runs: [number, number][] = []
