@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 
 import autocannon from 'autocannon'
 
+import { deadlineAfter } from '../src/engine/deadline.js'
+
 /** One measured load: throughput and latency percentiles in milliseconds. */
 export interface LoadResult {
   readonly name: string
@@ -86,6 +88,23 @@ export async function loadDirect(
     p50: at(0.5),
     p99: at(0.99),
     errors,
+  }
+}
+
+/**
+ * Runs `search` under a lookup deadline made the way the engine makes it, so a connector
+ * measured on its own pays what it pays in the gateway: `AbortSignal.timeout` per call would
+ * cost it more than the engine ever does.
+ */
+export async function underDeadline<T>(
+  ms: number,
+  search: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = deadlineAfter(ms)
+  try {
+    return await search(deadline.signal)
+  } finally {
+    deadline.release()
   }
 }
 

@@ -12,7 +12,7 @@ import { ldapConnector } from '../../connectors/ldap/index.js'
 import { generatedPeople, type DirectoryPerson } from '../../test/servers/ldap-fixtures/people.js'
 import { freePort } from '../../test/servers/ports.js'
 import { startSlapd, type SlapdServer } from '../../test/servers/slapd.js'
-import { loadDirect, loadHttp, startGateway, type LoadResult } from '../load.js'
+import { loadDirect, loadHttp, startGateway, underDeadline, type LoadResult } from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const PEOPLE = 10_000
@@ -149,13 +149,9 @@ async function loadConnector(slapd: SlapdServer, lookups: readonly Lookup[]): Pr
     return await loadDirect('connector in-process, no HTTP', (i) => {
       const { input } = lookups[i % lookups.length]!
       const rule = compiled[Object.keys(input)[0]!]!
-      return connector.search({
-        rule,
-        input,
-        attributes,
-        limit: 25,
-        signal: AbortSignal.timeout(5_000),
-      })
+      return underDeadline(5_000, (signal) =>
+        connector.search({ rule, input, attributes, limit: 25, signal }),
+      )
     })
   } finally {
     await connector.close()

@@ -11,7 +11,7 @@ import { sqlConnector } from '../../connectors/sql/index.js'
 import { startMariadb, type MariadbServer } from '../../test/servers/mariadb.js'
 import { freePort } from '../../test/servers/ports.js'
 import { startPostgres, type PostgresServer } from '../../test/servers/postgres.js'
-import { loadDirect, loadHttp, startGateway, type LoadResult } from '../load.js'
+import { loadDirect, loadHttp, startGateway, underDeadline, type LoadResult } from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const CUSTOMERS = 10_000
@@ -163,13 +163,9 @@ async function connectorDirect(
   const attributes = ['id', 'first_name', 'last_name', 'email', 'phone', 'company']
   try {
     return await loadDirect(`${name}: connector search, no HTTP`, (i) =>
-      connector.search({
-        rule,
-        input: { email: email(i) },
-        attributes,
-        limit: 25,
-        signal: AbortSignal.timeout(5_000),
-      }),
+      underDeadline(5_000, (signal) =>
+        connector.search({ rule, input: { email: email(i) }, attributes, limit: 25, signal }),
+      ),
     )
   } finally {
     await connector.close()
