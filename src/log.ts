@@ -10,6 +10,7 @@ const REDACTED = [
   'clientSecret',
   'authorization',
   'url',
+  'proxy',
   '*.password',
   '*.key',
   '*.keys',
@@ -18,6 +19,7 @@ const REDACTED = [
   '*.clientSecret',
   '*.authorization',
   '*.url',
+  '*.proxy',
   'headers.authorization',
   'req.headers.authorization',
 ]

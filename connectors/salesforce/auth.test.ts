@@ -82,4 +82,22 @@ describe('salesforceOptions', () => {
       [],
     )
   })
+  it('takes an http:// proxy, with or without a login, and nothing else', () => {
+    const proxyIssues = (proxy: string): string[] =>
+      salesforceOptions
+        .safeParse({ clientId: 'i', clientSecret: 's', proxy })
+        .error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []
+
+    expect(proxyIssues('http://proxy.example.com:3128')).toEqual([])
+    expect(proxyIssues('http://user:p%40ss@proxy.example.com:3128')).toEqual([])
+    for (const wrong of [
+      'proxy.example.com:3128',
+      'https://proxy.example.com',
+      'socks5://p:1080',
+    ]) {
+      expect(proxyIssues(wrong), wrong).toEqual([
+        'proxy: expected an http:// proxy URL such as http://proxy.example.com:3128',
+      ])
+    }
+  })
 })

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
 import type { Record as SalesforceRecord } from 'jsforce'
 
 import { ConnectorError, asConnectorError } from '../../src/errors.js'
@@ -19,6 +22,7 @@ import {
   DeadlineTransport,
   openSocketPools,
   type RetryPolicy,
+  type Route,
   type SocketPools,
 } from './transport.js'
 
@@ -149,8 +153,23 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
   }
 
   private socketPools(): SocketPools {
-    this.pools ??= openSocketPools()
+    this.pools ??= openSocketPools(this.route())
     return this.pools
+  }
+
+  /** The CA file and proxy of the options, read and parsed. */
+  private route(): Route {
+    const { ca, proxy } = this.options
+    let trusted: Buffer | undefined
+    if (ca) {
+      const path = resolve(this.context.configDir, ca)
+      try {
+        trusted = readFileSync(path)
+      } catch (error) {
+        throw new ConnectorError('internal', `cannot read the ca file ${path}`, { cause: error })
+      }
+    }
+    return { ca: trusted, proxy: proxy === undefined ? undefined : new URL(proxy) }
   }
 }
 

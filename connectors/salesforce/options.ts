@@ -41,6 +41,19 @@ const apiVersion = z
 
 const text = z.string().min(1)
 
+/** An HTTP proxy that tunnels calls with CONNECT; its userinfo, if any, is the proxy login. */
+const proxy = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === 'http:' && url.hostname !== '' && url.pathname === '/'
+    } catch {
+      return false
+    }
+  },
+  { message: 'expected an http:// proxy URL such as http://proxy.example.com:3128' },
+)
+
 /** Keys each flow needs; a missing one is a config error naming the key. */
 const REQUIRED: Readonly<Record<AuthFlow, readonly string[]>> = {
   clientCredentials: ['clientId', 'clientSecret'],
@@ -75,6 +88,10 @@ export const salesforceOptions = z
     audience: text.optional(),
     /** The REST API version every call is pinned to, such as `62.0`. */
     apiVersion,
+    /** PEM file of a certificate authority to trust besides the system's, relative to the config. */
+    ca: text.optional(),
+    /** An HTTP proxy every call goes through: `http://[user:password@]host:port`. */
+    proxy: proxy.optional(),
   })
   .superRefine((options, ctx) => {
     const flow = authFlowOf(options)

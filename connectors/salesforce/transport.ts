@@ -1,6 +1,8 @@
 import http from 'node:http'
 import https from 'node:https'
-import { PassThrough } from 'node:stream'
+import type { Socket } from 'node:net'
+import { PassThrough, type Duplex } from 'node:stream'
+import tls from 'node:tls'
 
 /** A request as jsforce hands it to its transport. */
 export interface TransportRequest {
@@ -35,11 +37,113 @@ const RETRY_STATUS = new Set([500, 502, 503, 504])
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'])
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 
+/** How a connector reaches Salesforce: the CA to trust, and the proxy to tunnel through. */
+export interface Route {
+  /** PEM certificate authorities trusted besides the system's. */
+  readonly ca?: Buffer
+  /** An `http://` proxy; its userinfo, if any, is sent as Basic proxy credentials. */
+  readonly proxy?: URL
+}
+
+const POOL = { keepAlive: true, maxSockets: 16 }
+/** How long a proxy may take to open a tunnel. */
+const TUNNEL_TIMEOUT_MS = 10_000
+
 /** Opens the socket pools of one connector. */
-export function openSocketPools(): SocketPools {
+export function openSocketPools(route: Route = {}): SocketPools {
+  const ca = route.ca ? [...tls.rootCertificates, route.ca.toString('utf8')] : undefined
+  if (!route.proxy) return { http: new http.Agent(POOL), https: new https.Agent({ ...POOL, ca }) }
   return {
-    http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+    http: new HttpTunnelAgent(route.proxy, POOL),
+    https: new HttpsTunnelAgent(route.proxy, { ...POOL, ca }),
+  }
+}
+
+/** A proxy that answered CONNECT with anything but 200. */
+export class ProxyRefusedError extends Error {
+  override readonly name = 'ProxyRefusedError'
+
+  constructor(
+    readonly status: number,
+    proxy: URL,
+  ) {
+    super(`the proxy ${proxy.host} refused the tunnel with HTTP ${status}`)
+  }
+}
+
+type ConnectionOptions = http.ClientRequestArgs & tls.ConnectionOptions
+type Created = (error: Error | null, socket?: Duplex) => void
+
+/**
+ * Opens a tunnel to the request's host through the proxy (HTTP CONNECT), then hands the socket
+ * to `wrap`: plain for http://, TLS for https://. The agents keep tunnelled sockets alive and
+ * reuse them like any other.
+ */
+function openTunnel(
+  proxy: URL,
+  options: ConnectionOptions,
+  wrap: (socket: Socket) => Duplex,
+  created: Created,
+): void {
+  const target = `${options.host ?? 'localhost'}:${options.port ?? 443}`
+  const headers: Record<string, string> = { host: target }
+  if (proxy.username || proxy.password) {
+    const login = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+    headers['proxy-authorization'] = `Basic ${Buffer.from(login).toString('base64')}`
+  }
+  const connect = http.request({
+    host: proxy.hostname.replace(/^\[|\]$/g, ''),
+    port: proxy.port || 80,
+    method: 'CONNECT',
+    path: target,
+    headers,
+    agent: false,
+  })
+  connect.once('connect', (response, socket) => {
+    if (response.statusCode !== 200) {
+      socket.destroy()
+      created(new ProxyRefusedError(response.statusCode ?? 0, proxy))
+      return
+    }
+    created(null, wrap(socket))
+  })
+  connect.once('error', (error) => created(error))
+  connect.setTimeout(TUNNEL_TIMEOUT_MS, () =>
+    connect.destroy(
+      Object.assign(new Error('the proxy did not open a tunnel'), { code: 'ETIMEDOUT' }),
+    ),
+  )
+  connect.end()
+}
+
+// NOTE: an agent's createConnection may answer through its callback instead of returning a
+// socket; Node's agents wait for it. That is what lets a tunnel be set up asynchronously.
+
+class HttpTunnelAgent extends http.Agent {
+  constructor(
+    private readonly proxy: URL,
+    options: http.AgentOptions,
+  ) {
+    super(options)
+  }
+
+  override createConnection(options: ConnectionOptions, created: Created): Duplex {
+    openTunnel(this.proxy, options, (socket) => socket, created)
+    return undefined as unknown as Duplex
+  }
+}
+
+class HttpsTunnelAgent extends https.Agent {
+  constructor(
+    private readonly proxy: URL,
+    options: https.AgentOptions,
+  ) {
+    super(options)
+  }
+
+  override createConnection(options: ConnectionOptions, created: Created): Duplex {
+    openTunnel(this.proxy, options, (socket) => tls.connect({ ...options, socket }), created)
+    return undefined as unknown as Duplex
   }
 }
 

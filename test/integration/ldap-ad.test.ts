@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BackendRecord, Connector } from '../../connectors/contract.js'
 import { ldapConnector } from '../../connectors/ldap/index.js'
 import type { CompiledLdapRule } from '../../connectors/ldap/rule.js'
-import { ConnectorError } from '../../src/errors.js'
 import { PHOTO } from '../servers/ldap-fixtures/ldif.js'
 import { type AdUser, type SambaAd, startSambaAd } from '../servers/samba-ad.js'
+import { connectorFailure } from '../harness/failure.js'
 
 const SERVICE: AdUser = {
   name: 'svc-helpspot',
@@ -139,15 +139,6 @@ function search(
   })
 }
 
-async function failure(work: Promise<unknown>): Promise<ConnectorError> {
-  const error = await work.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
-}
-
 describe('ldap connector on Samba Active Directory', () => {
   it('binds with a DN, a user@domain name and a DOMAIN\\user name', async () => {
     const forms = [
@@ -271,12 +262,12 @@ describe('ldap connector on Samba Active Directory', () => {
     const wrong = build({ password: 'Not-The-Passw0rd' })
     const disabled = build({ bindDN: `${ad.domain}\\svc-off`, password: 'Svc-Off-Passw0rd1' })
     try {
-      const error = await failure(wrong.check(AbortSignal.timeout(10_000)))
+      const error = await connectorFailure(wrong.check(AbortSignal.timeout(10_000)))
       expect(error.kind).toBe('auth')
       expect(error.message).toMatch(/bind refused: wrong bind DN or password/)
       expect(error.message).not.toContain('Not-The-Passw0rd')
 
-      const off = await failure(disabled.check(AbortSignal.timeout(10_000)))
+      const off = await connectorFailure(disabled.check(AbortSignal.timeout(10_000)))
       expect(off.kind).toBe('auth')
       expect(off.message).toMatch(/bind refused/)
     } finally {
@@ -296,7 +287,7 @@ describe('ldap connector on Samba Active Directory', () => {
     it('says a plain ldap:// bind needs ldaps:// or StartTLS', async () => {
       const plain = build({})
       try {
-        const error = await failure(plain.check(AbortSignal.timeout(10_000)))
+        const error = await connectorFailure(plain.check(AbortSignal.timeout(10_000)))
         expect(error.kind).toBe('auth')
         expect(error.message).toMatch(/use an ldaps:\/\/ URL or startTLS: true/)
       } finally {

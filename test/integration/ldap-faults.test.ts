@@ -12,6 +12,7 @@ import { ConnectorError } from '../../src/errors.js'
 import { CONTRACT_DIRECTORY } from '../servers/ldap-fixtures/people.js'
 import { freePort } from '../servers/ports.js'
 import { type SlapdServer, startSlapd } from '../servers/slapd.js'
+import { connectorFailure } from '../harness/failure.js'
 
 const context = {
   name: 'directory',
@@ -83,15 +84,6 @@ async function company(
   return records[0]?.['o']
 }
 
-async function failure(work: Promise<unknown>): Promise<ConnectorError> {
-  const error = await work.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
-}
-
 describe('ldap connector faults', () => {
   it('reuses one warm bound connection for sequential lookups', async () => {
     const library = countingLibrary()
@@ -145,7 +137,7 @@ describe('ldap connector faults', () => {
       expect(await company(connector)).toBe('primary')
       await primary.kill()
 
-      const error = await failure(company(connector))
+      const error = await connectorFailure(company(connector))
       expect(error.kind).toBe('unreachable')
       expect(error.message).toContain('connection refused')
 
@@ -191,9 +183,9 @@ describe('ldap connector faults', () => {
   it('bounds a server that accepts connections but never answers by the timeout', async () => {
     const connector = build({ url: `ldap://127.0.0.1:${silentPort}` })
     try {
-      const searchError = await failure(company(connector, 300))
+      const searchError = await connectorFailure(company(connector, 300))
       expect(searchError.kind).toBe('timeout')
-      const checkError = await failure(connector.check(AbortSignal.timeout(300)))
+      const checkError = await connectorFailure(connector.check(AbortSignal.timeout(300)))
       expect(checkError.kind).toBe('timeout')
     } finally {
       await connector.close()
@@ -207,11 +199,11 @@ describe('ldap connector faults', () => {
       password: 'Wrong-Password-77',
     })
     try {
-      const error = await failure(connector.check(AbortSignal.timeout(5_000)))
+      const error = await connectorFailure(connector.check(AbortSignal.timeout(5_000)))
       expect(error.kind).toBe('auth')
       expect(error.message).toMatch(/bind refused: wrong bind DN or password/)
       expect(error.message).not.toContain('Wrong-Password-77')
-      expect((await failure(company(connector))).kind).toBe('auth')
+      expect((await connectorFailure(company(connector))).kind).toBe('auth')
     } finally {
       await connector.close()
     }
@@ -224,7 +216,8 @@ describe('ldap connector faults', () => {
       library,
     )
     try {
-      for (let i = 0; i < 5; i++) expect((await failure(company(connector))).kind).toBe('auth')
+      for (let i = 0; i < 5; i++)
+        expect((await connectorFailure(company(connector))).kind).toBe('auth')
       expect(library.opened()).toBe(1)
     } finally {
       await connector.close()
@@ -234,7 +227,7 @@ describe('ldap connector faults', () => {
   it('gives up on a server that does not answer the bind within connectTimeout', async () => {
     const connector = build({ url: `ldap://127.0.0.1:${silentPort}`, connectTimeout: '200ms' })
     try {
-      const error = await failure(connector.check(AbortSignal.timeout(10_000)))
+      const error = await connectorFailure(connector.check(AbortSignal.timeout(10_000)))
       expect(error.kind).toBe('timeout')
       expect(error.message).toMatch(/no answer to the bind within 200 ms/)
     } finally {
@@ -245,7 +238,9 @@ describe('ldap connector faults', () => {
   it('refuses a bindDN with an empty password instead of binding unauthenticated', async () => {
     const connector = build({ url: primary.url, bindDN: primary.bindDN, password: '' })
     try {
-      expect((await failure(connector.check(AbortSignal.timeout(5_000)))).kind).toBe('auth')
+      expect((await connectorFailure(connector.check(AbortSignal.timeout(5_000)))).kind).toBe(
+        'auth',
+      )
     } finally {
       await connector.close()
     }
@@ -256,6 +251,6 @@ describe('ldap connector faults', () => {
     await company(connector)
     await connector.close()
     await connector.close()
-    expect(await failure(company(connector))).toBeInstanceOf(ConnectorError)
+    expect(await connectorFailure(company(connector))).toBeInstanceOf(ConnectorError)
   })
 })

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 import type { Connector } from '../../connectors/contract.js'
 import type { SalesforceRule } from '../../connectors/salesforce/rule.js'
-import { ConnectorError } from '../../src/errors.js'
 import { connectorFor, orgOptions, ruleOf, search } from '../servers/salesforce/harness.js'
 import { startTestOrg, type TestOrg } from '../servers/salesforce/org.js'
+import { connectorFailure } from '../harness/failure.js'
 
 let org: TestOrg
 let byEmail: SalesforceRule
@@ -59,15 +59,6 @@ const queries = (): typeof org.server.requests =>
 async function findBob(connector: Connector<SalesforceRule>): Promise<string | undefined> {
   const [bob] = await search(connector, byEmail, { email: 'bob.jones@example.com' }, ['Id'])
   return bob?.Id
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
 }
 
 describe('salesforce login', () => {
@@ -134,7 +125,7 @@ describe('salesforce login', () => {
   })
 
   it('refuses a JWT for the wrong audience or without its key file', async () => {
-    const audience = await failure(
+    const audience = await connectorFailure(
       connect({}, jwtOptions({ audience: 'https://test.salesforce.com' })).check(
         AbortSignal.timeout(10_000),
       ),
@@ -144,7 +135,7 @@ describe('salesforce login', () => {
       message: expect.stringContaining('audience is invalid'),
     })
 
-    const missing = await failure(
+    const missing = await connectorFailure(
       connect({}, jwtOptions({ privateKey: 'missing.pem' })).check(AbortSignal.timeout(10_000)),
     )
     expect(missing).toMatchObject({ kind: 'auth', message: expect.stringContaining('missing.pem') })
@@ -166,18 +157,20 @@ describe('salesforce login', () => {
     ['SOAP password', () => passwordOptions({ password: 'n0t-it-7' }), 'n0t-it-7', 'INVALID_LOGIN'],
   ])('fails as auth with a wrong %s, never showing it', async (_, options, secret, reason) => {
     const connector = connect({}, options())
-    const error = await failure(connector.check(AbortSignal.timeout(10_000)))
+    const error = await connectorFailure(connector.check(AbortSignal.timeout(10_000)))
     expect(error.kind).toBe('auth')
     expect(error.message).toContain(reason)
     expect(error.message).not.toContain(secret)
 
-    const again = await failure(findBob(connector))
+    const again = await connectorFailure(findBob(connector))
     expect(again.kind).toBe('auth')
     expect(tokenRequests()).toHaveLength(1)
   })
 
   it('fails check when the pinned API version does not exist', async () => {
-    const error = await failure(connect({ apiVersion: '99.0' }).check(AbortSignal.timeout(10_000)))
+    const error = await connectorFailure(
+      connect({ apiVersion: '99.0' }).check(AbortSignal.timeout(10_000)),
+    )
     expect(error).toMatchObject({ kind: 'query', message: expect.stringContaining('NOT_FOUND') })
   })
 })
@@ -200,7 +193,7 @@ describe('salesforce sessions', () => {
     await findBob(connector)
     org.server.inject({ target: 'data', answer: 'expired', times: 2 })
 
-    const error = await failure(findBob(connector))
+    const error = await connectorFailure(findBob(connector))
     expect(error).toMatchObject({
       kind: 'auth',
       message: expect.stringContaining('INVALID_SESSION_ID'),

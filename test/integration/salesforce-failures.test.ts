@@ -9,6 +9,7 @@ import { freePort } from '../servers/ports.js'
 import { connectorFor, orgOptions, ruleOf, search } from '../servers/salesforce/harness.js'
 import { startTestOrg, type TestOrg } from '../servers/salesforce/org.js'
 import type { RecordedRequest } from '../servers/salesforce/server.js'
+import { connectorFailure } from '../harness/failure.js'
 
 let org: TestOrg
 let byEmail: SalesforceRule
@@ -49,15 +50,6 @@ function findBob(connector: Connector<SalesforceRule>, signal?: AbortSignal): Pr
   return search(connector, byEmail, { email: 'bob.jones@example.com' }, ['Id'], 25, signal)
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
-}
-
 /** Waits until the server has seen the client drop the connection of `request`. */
 async function droppedBy(request: RecordedRequest | undefined): Promise<boolean> {
   for (let tries = 0; tries < 100 && request && !request.closedEarly; tries += 1) {
@@ -73,7 +65,7 @@ describe('salesforce rate limits', () => {
       const connector = await loggedIn()
       org.server.inject({ target: 'data', answer })
 
-      const error = await failure(findBob(connector))
+      const error = await connectorFailure(findBob(connector))
       expect(error.kind).toBe('rate_limit')
       expect(org.server.requests).toHaveLength(1)
     },
@@ -81,7 +73,7 @@ describe('salesforce rate limits', () => {
 
   it('reports a rate-limited login as rate_limit', async () => {
     org.server.inject({ target: 'token', answer: 'rate_limit_429' })
-    expect((await failure(findBob(connect()))).kind).toBe('rate_limit')
+    expect((await connectorFailure(findBob(connect()))).kind).toBe('rate_limit')
   })
 })
 
@@ -94,7 +86,7 @@ describe('salesforce deadlines and retries', () => {
 
     org.server.requests.length = 0
     org.server.inject({ target: 'data', answer: 'unavailable', times: 10 })
-    const error = await failure(findBob(connector))
+    const error = await connectorFailure(findBob(connector))
     expect(error).toMatchObject({
       kind: 'unreachable',
       message: expect.stringContaining('HTTP 503'),
@@ -108,14 +100,18 @@ describe('salesforce deadlines and retries', () => {
     await connector.check(AbortSignal.timeout(10_000))
     org.server.inject({ target: 'data', answer: 'unavailable', times: 10 })
 
-    expect((await failure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe('timeout')
+    expect((await connectorFailure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe(
+      'timeout',
+    )
   })
 
   it('aborts a query the server never answers and drops its connection', async () => {
     const connector = await loggedIn()
     org.server.inject({ target: 'data', answer: 'hang' })
 
-    expect((await failure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe('timeout')
+    expect((await connectorFailure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe(
+      'timeout',
+    )
     expect(await droppedBy(org.server.requests.find((request) => request.soql))).toBe(true)
     await expect(findBob(connector)).resolves.toEqual([{ Id: 'c1001' }])
   })
@@ -124,7 +120,9 @@ describe('salesforce deadlines and retries', () => {
     org.server.inject({ target: 'token', answer: 'hang' })
     const connector = connect()
 
-    expect((await failure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe('timeout')
+    expect((await connectorFailure(findBob(connector, AbortSignal.timeout(300)))).kind).toBe(
+      'timeout',
+    )
     await connector.close()
     expect(await droppedBy(org.server.requests.find((request) => request.form))).toBe(true)
   })
@@ -132,7 +130,7 @@ describe('salesforce deadlines and retries', () => {
   it('reports a login server that does not listen as unreachable', async () => {
     const port = await freePort()
     const connector = connect(orgOptions(org, { loginUrl: `http://127.0.0.1:${port}` }))
-    const error = await failure(connector.check(AbortSignal.timeout(10_000)))
+    const error = await connectorFailure(connector.check(AbortSignal.timeout(10_000)))
     expect(error).toMatchObject({
       kind: 'unreachable',
       message: expect.stringContaining('ECONNREFUSED'),
@@ -143,6 +141,6 @@ describe('salesforce deadlines and retries', () => {
     const connector = await loggedIn()
     await connector.close()
     await connector.close()
-    expect(await failure(findBob(connector))).toBeInstanceOf(ConnectorError)
+    expect(await connectorFailure(findBob(connector))).toBeInstanceOf(ConnectorError)
   })
 })

@@ -8,7 +8,8 @@ import type { SqlRule } from '../../connectors/sql/index.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
 import type { TdsServer } from '../servers/tds/server.js'
 import { startTdsServer } from '../servers/tds/server.js'
-import { compileSql, connectorFailure, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { connectorFailure } from '../harness/failure.js'
+import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 /**
  * Runs against the TDS test server, or against a real SQL Server when MSSQL_URL is set

@@ -7,7 +7,8 @@ import type { SqlRule } from '../../connectors/sql/index.js'
 import type { MariadbServer } from '../servers/mariadb.js'
 import { startMariadb } from '../servers/mariadb.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
-import { compileSql, connectorFailure, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { connectorFailure } from '../harness/failure.js'
+import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 const PASSWORD = "my-Secret-'42"
 let server: MariadbServer

@@ -7,7 +7,8 @@ import type { SqlRule } from '../../connectors/sql/index.js'
 import type { PostgresServer } from '../servers/postgres.js'
 import { startPostgres } from '../servers/postgres.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
-import { compileSql, connectorFailure, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { connectorFailure } from '../harness/failure.js'
+import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 const PASSWORD = "pg-Secret-'42"
 let server: PostgresServer

@@ -1,9 +1,7 @@
 import { pino } from 'pino'
-import { expect } from 'vitest'
 
 import type { Connector } from '../../connectors/contract.js'
 import { sqlConnector, type SqlRule } from '../../connectors/sql/index.js'
-import { ConnectorError } from '../../src/errors.js'
 
 /** What a SQL connector under test is given besides its options. */
 export const SQL_CONTEXT = {
@@ -32,14 +30,4 @@ export function searchSql(
   signal = AbortSignal.timeout(10_000),
 ) {
   return connector.search({ rule, input, attributes, limit, signal })
-}
-
-/** The ConnectorError a promise rejects with; fails the test when it resolves. */
-export async function connectorFailure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ConnectorError)
-  return error as ConnectorError
 }

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import type { OrgCredentials } from './oauth.js'
-import { startSalesforceServer, type SalesforceTestServer } from './server.js'
+import {
+  startSalesforceServer,
+  type SalesforceTestServer,
+  type ServerCertificate,
+} from './server.js'
 
 /** A test org: its server, its credentials, and a folder holding the JWT private key. */
 export interface TestOrg {
@@ -19,9 +23,9 @@ export interface TestOrg {
 
 /**
  * Starts a Salesforce API test server with fresh credentials and a new RSA key pair, the
- * private half written to `jwt.pem` in a temporary folder.
+ * private half written to `jwt.pem` in a temporary folder; over HTTPS with a certificate.
  */
-export async function startTestOrg(): Promise<TestOrg> {
+export async function startTestOrg(certificate?: ServerCertificate): Promise<TestOrg> {
   const configDir = await mkdtemp(join(tmpdir(), 'salesforce-org-'))
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   await writeFile(join(configDir, 'jwt.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }))
@@ -41,7 +45,7 @@ export async function startTestOrg(): Promise<TestOrg> {
       return audience.value
     },
   }
-  const server = await startSalesforceServer(org)
+  const server = await startSalesforceServer(org, undefined, certificate)
   audience.value = server.url
 
   return {

@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 import { contractContacts, type StoredContact } from './contacts.js'
@@ -39,7 +41,7 @@ export interface Fault {
 
 /** A running Salesforce API test server on 127.0.0.1. */
 export interface SalesforceTestServer {
-  /** `http://127.0.0.1:<port>`: both the login URL and the instance URL. */
+  /** `http://127.0.0.1:<port>` (or https): both the login URL and the instance URL. */
   readonly url: string
   readonly requests: RecordedRequest[]
   /** Query answers hold at most this many records; the rest follow via `nextRecordsUrl`. */
@@ -54,10 +56,20 @@ export interface SalesforceTestServer {
   close(): Promise<void>
 }
 
-/** Starts the server with the contract people as Contacts, unless other contacts are given. */
+/** A certificate and key to serve HTTPS with, as PEM files. */
+export interface ServerCertificate {
+  readonly certFile: string
+  readonly keyFile: string
+}
+
+/**
+ * Starts the server with the contract people as Contacts, unless other contacts are given;
+ * over HTTPS when a certificate is given.
+ */
 export async function startSalesforceServer(
   org: OrgCredentials,
   contacts: readonly StoredContact[] = contractContacts(),
+  certificate?: ServerCertificate,
 ): Promise<SalesforceTestServer> {
   const tokens = new Set<string>()
   const faults: Fault[] = []
@@ -90,7 +102,7 @@ export async function startSalesforceServer(
     return fault.answer
   }
 
-  const server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     readBody(request)
       .then((body) => {
         const recorded = record(request, body)
@@ -113,10 +125,17 @@ export async function startSalesforceServer(
         })
       })
       .catch(() => response.destroy())
-  })
+  }
+  const server = certificate
+    ? createTlsServer(
+        { cert: readFileSync(certificate.certFile), key: readFileSync(certificate.keyFile) },
+        listener,
+      )
+    : createServer(listener)
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const scheme = certificate ? 'https' : 'http'
+  base = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`
   return state
 }
 
