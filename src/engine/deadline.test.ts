@@ -41,7 +41,7 @@ describe('deadlineAfter', () => {
     long.release()
   })
 
-  it('follows its parent, and releasing it unlinks the parent', async () => {
+  it('follows its parent', () => {
     const parent = new AbortController()
     const child = deadlineAfter(60_000, parent.signal)
     parent.abort(new Error('caller gone'))
@@ -49,11 +49,34 @@ describe('deadlineAfter', () => {
     expect((child.signal.reason as Error).message).toBe('caller gone')
     child.release()
 
-    const kept = new AbortController()
-    const done = deadlineAfter(60_000, kept.signal)
+    const late = deadlineAfter(60_000, parent.signal)
+    expect(late.signal.aborted).toBe(true)
+  })
+
+  it('gives the connector searches of lookups that start together one signal', async () => {
+    const lookup = deadlineAfter(1_000)
+    const first = deadlineAfter(50, lookup.signal)
+    const second = deadlineAfter(50, lookup.signal)
+    expect(second.signal).toBe(first.signal)
+    expect(deadlineAfter(50, new AbortController().signal).signal).not.toBe(first.signal)
+
+    await once(first.signal, 'abort')
+    expect(lookup.signal.aborted).toBe(false)
+    for (const done of [first, second, lookup]) done.release()
+  })
+
+  it('stops listening to the parent once its slice has closed and its work is done', async () => {
+    const parent = new AbortController()
+    const done = deadlineAfter(60_000, parent.signal)
     done.release()
-    kept.abort()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const next = deadlineAfter(60_000, parent.signal)
+    expect(next.signal).not.toBe(done.signal)
+
+    parent.abort()
+    expect(next.signal.aborted).toBe(true)
     expect(done.signal.aborted).toBe(false)
+    next.release()
   })
 })
 

@@ -13,75 +13,61 @@ export function deadlineMs(signal: AbortSignal): number {
 /** A signal that aborts after a time or with its parent, and a way to release it early. */
 export interface Deadline {
   readonly signal: AbortSignal
-  /** Clears the timer and unlinks the parent; call once the work is done. */
+  /** Call once the work is done: gives up this work's share of the signal and its timer. */
   release(): void
 }
 
 /**
- * Like `AbortSignal.any([parent, AbortSignal.timeout(ms)])`, but with a timer that is cleared as
- * soon as the work ends. Node 20 keeps every `AbortSignal.timeout` timer and every `any()`
- * dependant alive until it fires or is collected, which at thousands of lookups a second costs
- * more than the lookups themselves. Without a parent, the deadline is shared (see `shared`).
+ * Like `AbortSignal.any([parent, AbortSignal.timeout(ms)])`, but cheap enough to make for every
+ * lookup and every connector search. Work that starts within the same `SLICE_MS`, with the same
+ * length and parent, shares one signal, which aborts `SLICE_MS` after the first of them would:
+ * each gets at least its full time and at most that much more. Making an AbortController, a
+ * timer and a parent listener per lookup costs more than an address book search (and Node 20
+ * keeps every `AbortSignal.timeout` timer alive until it fires); this makes one per slice, and
+ * drops its timer and its parent listener once the slice has closed and its work is done.
  */
 export function deadlineAfter(ms: number, parent?: AbortSignal): Deadline {
-  if (!parent) return shared(ms)
-  const controller = new AbortController()
-  LENGTHS.set(controller.signal, ms)
-  if (parent.aborted) {
+  if (parent?.aborted) {
+    const controller = new AbortController()
+    LENGTHS.set(controller.signal, ms)
     controller.abort(parent.reason)
     return { signal: controller.signal, release() {} }
   }
-
-  const onParentAbort = (): void => controller.abort(parent.reason)
-  parent.addEventListener('abort', onParentAbort, { once: true })
-  const timer = setTimeout(() => controller.abort(timedOut()), ms)
-
-  return {
-    signal: controller.signal,
-    release() {
-      clearTimeout(timer)
-      parent.removeEventListener('abort', onParentAbort)
-    },
-  }
+  return take(ms, parent)
 }
 
 function timedOut(): DOMException {
   return new DOMException('timed out', 'TimeoutError')
 }
 
-/**
- * Lookups that start within the same `SLICE_MS` share one deadline signal, which aborts
- * `SLICE_MS` after the first of them would: each gets at least its full time and at most that
- * much more. Making an AbortController and a timer for every lookup costs more than an
- * address book search; this makes one per slice, and clears its timer once the slice has
- * closed and every lookup that took it has finished.
- */
 const SLICE_MS = 4
 
 interface Slice {
   readonly controller: AbortController
   readonly closesAt: number
   readonly timer: NodeJS.Timeout
+  /** Stops the timer and stops listening to the parent. */
+  readonly end: () => void
   users: number
 }
 
-const slices = new Map<number, Slice>()
+/** The slice open for joining, by parent (or `ROOT`) and length. */
+const open = new WeakMap<object, Map<number, Slice>>()
+const ROOT = {}
 
-function shared(ms: number): Deadline {
+function take(ms: number, parent: AbortSignal | undefined): Deadline {
+  let byLength = open.get(parent ?? ROOT)
+  if (!byLength) open.set(parent ?? ROOT, (byLength = new Map()))
   const now = performance.now()
-  let slice = slices.get(ms)
+  let slice = byLength.get(ms)
   if (!slice || now >= slice.closesAt || slice.controller.signal.aborted) {
-    if (slice?.users === 0) clearTimeout(slice.timer)
-    const controller = new AbortController()
-    // Every lookup of the slice listens to it; that is many listeners by design, not a leak.
-    setMaxListeners(0, controller.signal)
-    LENGTHS.set(controller.signal, ms)
-    const timer = setTimeout(() => controller.abort(timedOut()), ms + SLICE_MS)
-    slice = { controller, closesAt: now + SLICE_MS, timer, users: 0 }
-    slices.set(ms, slice)
+    if (slice?.users === 0) slice.end()
+    slice = openSlice(ms, now, parent)
+    byLength.set(ms, slice)
   }
 
   const taken = slice
+  const joinable = byLength
   // Only a slice in use keeps the process running: an idle one must not hold up a finished
   // command-line lookup until its deadline.
   if (taken.users++ === 0) taken.timer.ref()
@@ -92,11 +78,29 @@ function shared(ms: number): Deadline {
       if (released) return
       released = true
       if (--taken.users > 0) return
-      // A slice others may still join keeps its timer; a closed one drops it with its last user.
-      if (slices.get(ms) === taken) taken.timer.unref()
-      else clearTimeout(taken.timer)
+      // A slice others may still join keeps its timer; a closed one ends with its last user.
+      if (joinable.get(ms) === taken) taken.timer.unref()
+      else taken.end()
     },
   }
+}
+
+function openSlice(ms: number, now: number, parent: AbortSignal | undefined): Slice {
+  const controller = new AbortController()
+  // Every lookup of the slice listens to it; that is many listeners by design, not a leak.
+  setMaxListeners(0, controller.signal)
+  LENGTHS.set(controller.signal, ms)
+  const onParentAbort = (): void => controller.abort(parent?.reason)
+  parent?.addEventListener('abort', onParentAbort, { once: true })
+  const end = (): void => {
+    clearTimeout(timer)
+    parent?.removeEventListener('abort', onParentAbort)
+  }
+  const timer = setTimeout(() => {
+    controller.abort(timedOut())
+    end()
+  }, ms + SLICE_MS)
+  return { controller, closesAt: now + SLICE_MS, timer, end, users: 0 }
 }
 
 /**
