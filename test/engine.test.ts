@@ -7,7 +7,9 @@ const RULES = `
     rules:
       - when: [last_name]
         match: { last: "{last_name}*" }
-    map: { customer_id: id, first_name: first, last_name: last, email: email, phone: phone, organization: org }`
+    map:
+      { customer_id: id, first_name: first, last_name: last, email: email, phone: phone,
+        organization: org }`
 
 const ENGINE_CONFIG = `
 server:
@@ -17,7 +19,8 @@ connectors:
     type: memory
     records:
       - { id: d1, first: Bob, last: Jones, email: BOB@example.com, phone: "", org: "" }
-      - { id: d2, first: Ann, last: Jonas, email: ann@example.com, phone: "555-2", org: Directory Org }
+      - { id: d2, first: Ann, last: Jonas, email: ann@example.com, phone: "555-2",
+          org: Directory Org }
 ${RULES}
   crm:
     type: memory

@@ -88,7 +88,7 @@ export const salesforceOptions = z
     audience: text.optional(),
     /** The REST API version every call is pinned to, such as `62.0`. */
     apiVersion,
-    /** PEM file of a certificate authority to trust besides the system's, relative to the config. */
+    /** PEM file of a certificate authority trusted besides the system's; relative to the config. */
     ca: text.optional(),
     /** An HTTP proxy every call goes through: `http://[user:password@]host:port`. */
     proxy: proxy.optional(),

@@ -209,7 +209,7 @@ describe('ldap connector faults', () => {
     }
   })
 
-  it('does not bind again right after a refused bind, so a wrong password cannot lock the account', async () => {
+  it('does not bind again right after a refused bind, so it cannot lock the account', async () => {
     const library = countingLibrary()
     const connector = build(
       { url: primary.url, bindDN: primary.bindDN, password: 'Wrong-Password-77' },

@@ -38,11 +38,10 @@ function realConfig(url: string): mssql.config {
 async function realServer(url: string): Promise<Record<string, unknown>> {
   const pool = await new mssql.ConnectionPool(realConfig(url)).connect()
   const columns = PEOPLE_COLUMNS.map((c) => `${c} nvarchar(200) NULL`).join(', ')
-  await pool
-    .request()
-    .batch(
-      `IF OBJECT_ID('${TABLE}') IS NOT NULL DROP TABLE ${TABLE}; CREATE TABLE ${TABLE} (${columns})`,
-    )
+  const recreate =
+    `IF OBJECT_ID('${TABLE}') IS NOT NULL DROP TABLE ${TABLE}; ` +
+    `CREATE TABLE ${TABLE} (${columns})`
+  await pool.request().batch(recreate)
   for (const person of SQL_PEOPLE) {
     const request = pool.request()
     PEOPLE_COLUMNS.forEach((c) => request.input(c, mssql.NVarChar(200), person[c]))

@@ -62,7 +62,7 @@ describe('sql connector on MariaDB', () => {
     await connector.close()
   })
 
-  it('renders NULL, decimals, big integers, dates, instants and GUIDs in stable forms', async () => {
+  it('renders NULL, decimals, big integers, dates, instants and GUIDs stably', async () => {
     const rule = compile(
       `SELECT id, NULL AS nothing, CAST(12.50 AS DECIMAL(10,2)) AS balance,
         CAST('12345678901234567890.125' AS DECIMAL(30,3)) AS big, 9007199254740993 AS counter,
@@ -130,7 +130,7 @@ describe('sql connector on MariaDB', () => {
     )
   })
 
-  it('cancels a query slower than the deadline on the server while others still answer', async () => {
+  it('cancels a query slower than the deadline on the server; others still answer', async () => {
     const slow = compile('SELECT id, SLEEP(30) AS z FROM customers WHERE id = {customer_id}', [
       'customer_id',
     ])
@@ -144,7 +144,8 @@ describe('sql connector on MariaDB', () => {
     expect(late.kind).toBe('timeout')
     expect(answered).toEqual([{ id: 'c1002' }])
     const sleeping =
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND ID <> CONNECTION_ID()"
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST ' +
+      "WHERE INFO LIKE '%SLEEP(30)%' AND ID <> CONNECTION_ID()"
     await expect
       .poll(async () => ((await server.sql(sleeping)) as { n: number }[])[0]!.n, {
         timeout: 10_000,

@@ -133,7 +133,7 @@ describe('sql connector on PostgreSQL', () => {
     )
   })
 
-  it('cancels a query slower than the deadline on the server while others still answer', async () => {
+  it('cancels a query slower than the deadline on the server; others still answer', async () => {
     const slow = compile('SELECT id, pg_sleep(30) FROM customers WHERE id = {customer_id}', [
       'customer_id',
     ])
@@ -147,7 +147,8 @@ describe('sql connector on PostgreSQL', () => {
     expect(late.kind).toBe('timeout')
     expect(answered).toEqual([{ id: 'c1002' }])
     const sleeping =
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()"
+      'SELECT count(*)::int AS n FROM pg_stat_activity ' +
+      "WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()"
     await expect
       .poll(async () => (await server.sql(sleeping)).rows[0].n, { timeout: 10_000 })
       .toBe(0)
