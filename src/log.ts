@@ -40,8 +40,8 @@ export function createLogger(options: LogOptions = {}): Logger {
   const level =
     options.level ?? (process.env.LIVELOOKUP_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info'
   const sync = options.sync ?? false
-  const boom = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
-  const destination = sync ? boom : new LineBatch(boom)
+  const stream = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
+  const destination = sync ? stream : new LineBatch(stream)
 
   const shape = {
     level,

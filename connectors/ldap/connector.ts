@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
 
 import * as ldapts from 'ldapts'
 
 import { asConnectorError, ConnectorError } from '../../src/errors.js'
+import { readCaFile } from '../ca-file.js'
 import type { Connector, ConnectorContext } from '../contract.js'
 import {
   describeServer,
@@ -97,14 +96,7 @@ function tlsOptions(options: LdapOptions, context: ConnectorContext): () => Conn
   return () => {
     if (cached) return cached
     const tls: ConnectionOptions = { rejectUnauthorized: options.tlsVerify }
-    if (options.ca) {
-      const path = resolve(context.configDir, options.ca)
-      try {
-        tls.ca = [readFileSync(path)]
-      } catch (error) {
-        throw new ConnectorError('internal', `cannot read the ca file ${path}`, { cause: error })
-      }
-    }
+    if (options.ca) tls.ca = [readCaFile(context.configDir, options.ca)]
     cached = tls
     return tls
   }

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-
 import type { Record as SalesforceRecord } from 'jsforce'
 
 import { ConnectorError, asConnectorError } from '../../src/errors.js'
+import { readCaFile } from '../ca-file.js'
 import type { BackendRecord, Connector, ConnectorContext, SearchRequest } from '../contract.js'
 import { untilAborted } from './abort.js'
 import {
@@ -160,16 +158,10 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
   /** The CA file and proxy of the options, read and parsed. */
   private route(): Route {
     const { ca, proxy } = this.options
-    let trusted: Buffer | undefined
-    if (ca) {
-      const path = resolve(this.context.configDir, ca)
-      try {
-        trusted = readFileSync(path)
-      } catch (error) {
-        throw new ConnectorError('internal', `cannot read the ca file ${path}`, { cause: error })
-      }
+    return {
+      ca: ca === undefined ? undefined : readCaFile(this.context.configDir, ca),
+      proxy: proxy === undefined ? undefined : new URL(proxy),
     }
-    return { ca: trusted, proxy: proxy === undefined ? undefined : new URL(proxy) }
   }
 }
 

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-
 import { ConnectorError } from '../../src/errors.js'
+import { readCaFile } from '../ca-file.js'
 import type { SqlDialect, SqlOptions } from './options.js'
 import { urlProblem } from './options.js'
 
@@ -52,11 +50,7 @@ export async function loadSettings(options: SqlOptions, configDir: string): Prom
   if (!options.tls) return { ...settings, tls: false }
   if (!ca) return { ...settings, tls: {} }
 
-  try {
-    return { ...settings, tls: { ca: await readFile(resolve(configDir, ca), 'utf8') } }
-  } catch (error) {
-    throw new ConnectorError('internal', `cannot read the ca file ${ca}`, { cause: error })
-  }
+  return { ...settings, tls: { ca: readCaFile(configDir, ca).toString('utf8') } }
 }
 
 function parseUrl(options: SqlOptions): URL | undefined {
