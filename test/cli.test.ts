@@ -86,6 +86,7 @@ describe('livelookup command line', () => {
       'Boston',
       'ignored',
     ])
+    expect(run.code, run.stderr).toBe(0)
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
   })
 

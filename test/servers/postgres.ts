@@ -101,9 +101,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     child = undefined
     if (!running || running.exitCode !== null) return
     const exited = once(running, 'exit')
-    // SIGINT to the postmaster itself (not runuser) is PostgreSQL's fast shutdown.
-    const pidFile = join(data, 'postmaster.pid')
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0
+    // SIGINT to the postmaster itself (not runuser) is PostgreSQL's fast shutdown. A pid file
+    // left by a postmaster that died may name a process that has nothing to do with it.
+    const pid = postmasterPid(data)
     if (pid) process.kill(pid, 'SIGINT')
     else running.kill('SIGINT')
     await exited
@@ -150,4 +150,16 @@ async function waitUntilReady(
     }
   }
   throw new Error(`PostgreSQL did not start on port ${port}: ${String(last)}`)
+}
+
+/** The running postmaster of a data folder, from its pid file, if that process is PostgreSQL. */
+function postmasterPid(data: string): number | undefined {
+  const pidFile = join(data, 'postmaster.pid')
+  if (!existsSync(pidFile)) return undefined
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres') ? pid : undefined
+  } catch {
+    return undefined
+  }
 }
