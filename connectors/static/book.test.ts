@@ -47,8 +47,8 @@ describe('Book.search', () => {
     expect(ids(contacts, { last: '{last_name}' }, { last_name: 'Smith' })).toEqual(['c1', 'c6'])
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: 'Smith' })).toEqual([
       'c1',
-      'c3',
       'c6',
+      'c3',
     ])
     expect(ids(contacts, { last: '{last_name}' }, { last_name: 'Smi' })).toEqual([])
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: 'mu' })).toEqual(['c2', 'c5'])
@@ -79,6 +79,22 @@ describe('Book.search', () => {
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: 's' })).toEqual(['c1', 'c3', 'c6'])
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: 's' }, 2)).toEqual(['c1', 'c3'])
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: 's' }, 0)).toEqual([])
+  })
+
+  it('puts rows equal to the searched values first, so a wide prefix cannot crowd them out', () => {
+    const rows = [
+      ...Array.from({ length: 30 }, (_, at) => [`p${at}`, 'Ann', `Jones${at}`, '', '', '']),
+      ['exact', 'Ann', 'Jones', '', '', ''],
+      ['other', 'Annabel', 'Jones', '', '', ''],
+    ]
+    const crowded = book(rows)
+    const byLast = { last: '{last_name}*' }
+    expect(ids(crowded, byLast, { last_name: 'jones' }, 3)).toEqual(['exact', 'other', 'p0'])
+    expect(ids(crowded, byLast, { last_name: 'jone' }, 3)).toEqual(['p0', 'p1', 'p2'])
+
+    const both = { last: '{last_name}*', first: '{first_name}*' }
+    const found = ids(crowded, both, { last_name: 'Jones', first_name: 'Ann' }, 2)
+    expect(found).toEqual(['exact', 'p0'])
   })
 
   it('treats wildcard and query characters in values as literal text', () => {

@@ -76,7 +76,11 @@ export class Book {
     for (const column of columns) this.#indexOf(column)
   }
 
-  /** Runs one rule: the rows matching every pattern, in file order, at most `limit`. */
+  /**
+   * Runs one rule: the rows matching every pattern, at most `limit`. Rows whose values equal
+   * the searched values come first, so a wide prefix cannot crowd out the exact match the
+   * gateway ranks first; then the rest, each part in file order.
+   */
   search(
     rule: StaticRule,
     input: LookupInput,
@@ -86,20 +90,15 @@ export class Book {
     const bound = this.#bind(rule, input)
     if (!bound || limit <= 0) return []
 
-    const selections = bound.map((pattern) => select(pattern.index, pattern.mode, pattern.needle))
-    const driver = selections.reduce(
-      (best, next, at) => (next.count < selections[best]!.count ? at : best),
-      0,
-    )
-    const others = bound
-      .map((pattern, at) => ({ index: pattern.index, selection: selections[at]! }))
-      .filter((_, at) => at !== driver)
-    const [other] = others
-    const test =
-      others.length > 1
-        ? (row: number) => others.every((each) => selects(each.index, each.selection, row))
-        : other && selector(other.index, other.selection)
-    const rows = firstRows(bound[driver]!.index, selections[driver]!, test, limit)
+    const whole = bound.map((pattern) => ({ ...pattern, mode: 'exact' as const }))
+    const rows = matchingRows(whole, limit)
+    if (rows.length < limit && bound.some((pattern) => pattern.mode !== 'exact')) {
+      const first = new Set(rows)
+      for (const row of matchingRows(bound, limit + rows.length)) {
+        if (rows.length === limit) break
+        if (!first.has(row)) rows.push(row)
+      }
+    }
 
     const view = this.#viewOf(attributes)
     return rows.map((id) => {
@@ -164,4 +163,23 @@ export class Book {
     }
     return Object.freeze(record)
   }
+}
+
+/** The first `limit` rows, in file order, that every pattern selects. */
+function matchingRows(bound: readonly BoundPattern[], limit: number): number[] {
+  const selections = bound.map((pattern) => select(pattern.index, pattern.mode, pattern.needle))
+  const driver = selections.reduce(
+    (best, next, at) => (next.count < selections[best]!.count ? at : best),
+    0,
+  )
+  if (selections[driver]!.count === 0) return []
+  const others = bound
+    .map((pattern, at) => ({ index: pattern.index, selection: selections[at]! }))
+    .filter((_, at) => at !== driver)
+  const [other] = others
+  const test =
+    others.length > 1
+      ? (row: number) => others.every((each) => selects(each.index, each.selection, row))
+      : other && selector(other.index, other.selection)
+  return firstRows(bound[driver]!.index, selections[driver]!, test, limit)
 }
