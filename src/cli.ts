@@ -15,6 +15,7 @@ import { parseArgs, UsageError, type ParsedArgs } from './cli/args.js'
 import { checkConnectors, formatCheck } from './cli/check.js'
 import { ajaxCommand, commandParams, lookupCommand, type CommandAnswer } from './cli/lookup.js'
 import { helpspotUrls } from './cli/urls.js'
+import { renderAjax, renderLiveLookup } from './render/xml.js'
 
 const USAGE = `livelookup: HelpSpot Live Lookup gateway
 
@@ -114,8 +115,25 @@ function printBanner(config: GatewayConfig, url: string): void {
   }
 }
 
-/** `lookup` and `ajax`: one answer on stdout, logs on stderr, then exit. */
+/**
+ * `lookup` and `ajax`: one answer on stdout, logs on stderr, then exit. HelpSpot reads only
+ * stdout, so whatever goes wrong (a config that does not load, an unknown source, a value too
+ * long) still prints an empty answer there, and the reason on stderr.
+ */
 async function oneShot(args: ParsedArgs): Promise<number> {
+  try {
+    return await answerOnce(args)
+  } catch (error) {
+    const empty =
+      args.command === 'ajax'
+        ? renderAjax([], 'utf-8')
+        : renderLiveLookup([], { labels: {}, addressBook: false })
+    process.stdout.write(empty)
+    throw error
+  }
+}
+
+async function answerOnce(args: ParsedArgs): Promise<number> {
   const config = await loadConfig(configPath(args.options.get('config')))
   const logger = createLogger({
     level: config.log.level === 'info' ? 'warn' : config.log.level,

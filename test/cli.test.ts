@@ -90,7 +90,7 @@ describe('livelookup command line', () => {
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
   })
 
-  it('takes HelpSpot 5.3 named options, bare flags as empty and unknown options ignored', async () => {
+  it('takes HelpSpot 5.3 named options, bare flags as empty, unknown ones ignored', async () => {
     const run = await livelookup([
       'lookup',
       `--config=${config}`,
@@ -106,6 +106,47 @@ describe('livelookup command line', () => {
 
     expect(run.code).toBe(0)
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
+  })
+
+  it('reads a positional value that looks like an option as a value; -- ends options', async () => {
+    const lookalikes = await livelookup([
+      'lookup',
+      '--config',
+      config,
+      '',
+      '--source=nope',
+      'Jon',
+      '',
+      '--config=/nonexistent.yaml',
+    ])
+    expect(lookalikes.code, lookalikes.stderr).toBe(0)
+    const found = customersOf(lookalikes.stdout).map((c) => c.customer_id)
+    expect(found).toEqual(['12334', '12335', '12336'])
+
+    const marked = await livelookup(['lookup', '--config', config, '--', '', '', 'Jon'])
+    expect(customersOf(marked.stdout).map((c) => c.customer_id)).toEqual(found)
+  })
+
+  it('prints an empty answer on stdout and the reason on stderr whatever goes wrong', async () => {
+    const runs = await Promise.all([
+      livelookup(['lookup', '--config', config, '--customer_id', `--last_name=${'a'.repeat(300)}`]),
+      livelookup(['lookup', '--config', config], '{"customer_id":'),
+      livelookup(['lookup', '--config', config, '--source', 'nope', '--email=a@b.c']),
+      livelookup(['lookup', '--config', '/nonexistent/gateway.yaml', '--email=a@b.c']),
+      livelookup(['ajax', '--config', config, '--field', 'nope', '--term=a']),
+    ])
+    const reasons = runs.map((run) => run.stderr)
+    expect(reasons[0]).toContain('last_name is longer than 256 characters')
+    expect(reasons[1]).toContain('stdin starts with { but is not a JSON object')
+    expect(reasons[2]).toContain('no source is named nope')
+    expect(reasons[3]).toContain('cannot read the config file')
+    expect(reasons[4]).toContain('no AJAX field is named nope')
+    for (const run of runs.slice(0, 4)) {
+      expect(run.code).toBe(2)
+      expect(customersOf(run.stdout)).toEqual([])
+    }
+    expect(runs[4]!.code).toBe(2)
+    expect(optionsOf(runs[4]!.stdout)).toEqual([])
   })
 
   it('reads a query string or a JSON object on stdin', async () => {
@@ -142,7 +183,7 @@ describe('livelookup command line', () => {
     expect(optionsOf(run.stdout)).toEqual([{ value: '#9978', description: 'Emergency Support' }])
   })
 
-  it('keeps stdout well-formed XML and puts the problem on stderr when every connector fails', async () => {
+  it('prints well-formed XML and the problem on stderr when every connector fails', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
     const file = join(dir, 'gateway.yaml')
     await writeFile(

@@ -14,7 +14,9 @@ export interface ParsedArgs {
 /**
  * Reads a `livelookup` command line. Command options take a value (`--opt value` or
  * `--opt=value`); any other `--name=value` is a field, a bare `--name` an empty one, so the
- * options newer HelpSpot versions add are accepted and simply not searched.
+ * options newer HelpSpot versions add are accepted and simply not searched. The first argument
+ * that is not an option, or a `--`, starts the positional values: a customer's name that looks
+ * like `--config=...` stays a name.
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv
@@ -24,9 +26,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
-    if (!arg.startsWith('--') || arg === '--') {
-      positional.push(arg)
-      continue
+    if (arg === '--' || !arg.startsWith('--')) {
+      // Values follow the options: from the first one on, even `--x` is a value, not an option.
+      positional.push(...rest.slice(arg === '--' ? i + 1 : i))
+      break
     }
     const equals = arg.indexOf('=')
     const name = arg.slice(2, equals < 0 ? undefined : equals)

@@ -1,5 +1,5 @@
 import type { LookupInput } from '../../connectors/contract.js'
-import { LookupFailedError } from '../errors.js'
+import { LookupFailedError, RequestError } from '../errors.js'
 import type { Gateway } from '../engine/gateway.js'
 import {
   isAddressBookCall,
@@ -39,7 +39,12 @@ export function stdinParams(text: string): RawParams {
   const trimmed = text.trim()
   if (!trimmed.startsWith('{')) return parseQueryString(trimmed)
 
-  const parsed = JSON.parse(trimmed) as unknown
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(trimmed)
+  } catch {
+    throw new RequestError(400, 'bad_json', 'stdin starts with { but is not a JSON object')
+  }
   const params: RawParams = new Map()
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     for (const [name, value] of Object.entries(parsed)) {
