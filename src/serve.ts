@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 
 import { serve, type ServerType } from '@hono/node-server'
@@ -5,6 +6,7 @@ import type { Logger } from 'pino'
 
 import type { ConnectorDefinition } from '../connectors/contract.js'
 import { createApp } from './http/app.js'
+import { MAX_PARAMS_BYTES } from './params.js'
 import { Service } from './service.js'
 
 export interface ServeOptions {
@@ -26,6 +28,8 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 const LOG_FLUSH_MS = 1_000
+/** Room for the request line and headers: a full 64 KiB query string and ordinary headers. */
+const MAX_HEADER_BYTES = MAX_PARAMS_BYTES + 16 * 1024
 
 /**
  * Starts the HTTP server. Without keys it listens on loopback only, whatever `server.host`
@@ -47,9 +51,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const app = createApp({ gateway: () => service.current, logger, ops: service.ops })
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started))
+    const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES }
+    const started = serve({ fetch: app.fetch, port, hostname, serverOptions }, () =>
+      resolve(started),
+    )
     started.once('error', reject)
   })
+  server.on('clientError', answerClientError)
 
   service.ops.requests.watch(server)
   const address = server.address() as AddressInfo
@@ -94,4 +102,30 @@ async function stopServer(server: ServerType, service: Service, logger: Logger):
   if ('closeAllConnections' in server) server.closeAllConnections()
   await closed
   await service.close()
+}
+
+const TOO_LARGE = 'the query is larger than 64 KiB'
+
+/**
+ * Answers a request Node could not parse. A request line and headers over the limit mean a
+ * query string far over 64 KiB, the same 413 the app gives a query just over it; anything
+ * else malformed is a plain 400.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A response already under way on this connection cannot be followed by another.
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+  if (!socket.writable || error.code === 'ECONNRESET' || current?.headersSent) {
+    socket.destroy()
+    return
+  }
+  const [status, body] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['413 Payload Too Large', TOO_LARGE]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'the request did not arrive in time']
+        : ['400 Bad Request', 'the request is not valid HTTP']
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  )
 }

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -142,6 +143,23 @@ describe('the gateway as a process', () => {
         })
       ).status,
     ).toBe(403)
+  })
+
+  it('takes a query up to 64 KiB; a larger one or broken HTTP gets a plain-text error', async () => {
+    const padded = (size: number) => `/livelookup/customers?pad=${'x'.repeat(size)}&${KEY}`
+    expect((await request(padded(40_000))).status).toBe(200)
+    for (const size of [70_000, 100_000]) {
+      const refused = await request(padded(size))
+      expect(refused.status, `${size}`).toBe(413)
+      expect(await refused.text()).toBe('the query is larger than 64 KiB')
+    }
+
+    const socket = connect(Number(new URL(base).port), '127.0.0.1')
+    socket.end('NOT HTTP AT ALL\r\n\r\n')
+    let answer = ''
+    for await (const chunk of socket) answer += String(chunk)
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    expect(answer).toMatch(/\r\n\r\nthe request is not valid HTTP$/)
   })
 
   it('reports failing backends by kind without their credentials', async () => {
