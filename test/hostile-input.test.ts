@@ -113,6 +113,35 @@ describe('caller keys', () => {
     expect(response.status).toBe(200)
   })
 
+  it('serves callers on this machine only while no key is configured', async () => {
+    const open = await testGateway(PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'keys: []'))
+    try {
+      const from = (remoteAddress: string) =>
+        open.app.request(
+          `http://gw.example.com/livelookup/customers?${QUERY}`,
+          {},
+          {
+            incoming: { headers: {}, socket: { remoteAddress } },
+          },
+        )
+      for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.2']) {
+        expect((await from(local)).status, local).toBe(200)
+      }
+      const remote = await from('192.0.2.10')
+      expect(remote.status).toBe(403)
+      expect(await remote.text()).toBe('no server.keys are configured: only this machine may call')
+    } finally {
+      await open.close()
+    }
+  })
+
+  it('reads the key after any run of spaces in the Authorization header', async () => {
+    const response = await gateway.request(`/livelookup/customers?${QUERY}`, {
+      headers: { authorization: 'Bearer   right-key-123' },
+    })
+    expect(response.status).toBe(200)
+  })
+
   it('answers /healthz without a key', async () => {
     const response = await gateway.request('/healthz')
     expect(response.status).toBe(200)

@@ -97,6 +97,13 @@ export function isAllowed(address: Address | undefined, server: ServerConfig): b
   return address !== undefined && inRanges(address, allow)
 }
 
+/** Whether the caller is on this machine: a loopback peer, or no socket at all (in-process). */
+export function isLocalCaller(c: Context): boolean {
+  const peer = peerOf(c)
+  if (peer === undefined) return true
+  return ipaddr.isValid(peer) && ipaddr.process(peer).range() === 'loopback'
+}
+
 /** The socket's remote address, when the request came through the Node server. */
 function peerOf(c: Context): string | undefined {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined

@@ -16,7 +16,7 @@ import {
   type RawParams,
 } from '../params.js'
 import { renderAjax, renderLiveLookup } from '../render/xml.js'
-import { guardAddress, logRefused } from './access.js'
+import { guardAddress, isLocalCaller, logRefused } from './access.js'
 import { answerLookup } from './answer.js'
 import { pathOf, requireKey } from './keys.js'
 import { metricsRoute, readyRoute, type Operations } from './ops.js'
@@ -65,6 +65,7 @@ export function createApp(state: AppState): Hono {
     requireKey(
       () => server().keys,
       (c, status, reason) => logRefused(logger, c, status, reason),
+      isLocalCaller,
     ),
   )
   if (ops) app.get('/metrics', metricsRoute(ops.metrics))

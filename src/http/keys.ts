@@ -3,6 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 
 const KEY_PREFIX = '/k/'
+/** `<scheme> <credentials>`, any run of spaces between them. */
+const AUTHORIZATION = /^\s*(\S+)\s+(\S.*?)\s*$/
 
 /**
  * The route path of a request, without a leading `/k/<key>` segment: HelpSpot appends its own
@@ -34,11 +36,11 @@ export function presentedKeys(request: Request): string[] {
   const query = new URL(request.url).searchParams.get('key')
   if (query) found.push(query)
 
-  const authorization = request.headers.get('authorization') ?? ''
-  const [scheme = '', credentials = ''] = authorization.split(' ', 2)
-  if (/^bearer$/i.test(scheme) && credentials) found.push(credentials.trim())
-  if (/^basic$/i.test(scheme) && credentials) {
-    const decoded = Buffer.from(credentials.trim(), 'base64').toString('utf8')
+  const authorization = AUTHORIZATION.exec(request.headers.get('authorization') ?? '')
+  const [, scheme = '', credentials = ''] = authorization ?? []
+  if (/^bearer$/i.test(scheme)) found.push(credentials)
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
     if (colon >= 0) found.push(decoded.slice(colon + 1))
   }
@@ -72,14 +74,24 @@ export function keyMatches(presented: string, keys: readonly string[]): boolean 
 /** Told of each refused call, with the reason but never the key. */
 export type RefusalListener = (c: Context, status: 401 | 403, reason: string) => void
 
-/** Refuses a call without a configured key (401) or with a wrong one (403). */
+/**
+ * Refuses a call without a configured key (401) or with a wrong one (403). With no keys
+ * configured only callers on this machine are served (`local` tells), whatever address the
+ * server listens on: a reload that removes the last key must not open the gateway to the
+ * network it was listening on while it had keys.
+ */
 export function requireKey(
   keys: () => readonly string[],
   refused: RefusalListener = () => {},
+  local: (c: Context) => boolean = () => true,
 ): MiddlewareHandler {
   return async (c, next) => {
     const accepted = keys()
-    if (accepted.length === 0) return next()
+    if (accepted.length === 0) {
+      if (local(c)) return next()
+      refused(c, 403, 'no keys configured')
+      return c.text('no server.keys are configured: only this machine may call', 403)
+    }
 
     const presented = presentedKeys(c.req.raw)
     if (presented.length === 0) {
