@@ -145,7 +145,7 @@ describe('the gateway as a process', () => {
     ).toBe(403)
   })
 
-  it('takes a query up to 64 KiB; a larger one or broken HTTP gets a plain-text error', async () => {
+  it('takes a query up to 64 KiB; a larger one or broken HTTP gets a plain error', async () => {
     const padded = (size: number) => `/livelookup/customers?pad=${'x'.repeat(size)}&${KEY}`
     expect((await request(padded(40_000))).status).toBe(200)
     for (const size of [70_000, 100_000]) {
