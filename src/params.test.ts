@@ -79,4 +79,19 @@ describe('withSearchTerm', () => {
     expect(withSearchTerm({ callingField: 'Custom12', Custom12: 'Supp' }).term).toBe('Supp')
     expect(withSearchTerm({ callingField: 'Custom12' }).term).toBeUndefined()
   })
+
+  it('never takes a term sent alongside an empty calling field', () => {
+    const stray = { callingField: 'Custom12', Custom12: '', term: '%' }
+    expect(withSearchTerm(toLookupInput(new Map(Object.entries(stray)))).term).toBeUndefined()
+    expect(withSearchTerm({ term: 'Supp' }).term).toBe('Supp')
+  })
+
+  it('finds no term in a calling field named after a built-in property', () => {
+    for (const calling of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const input = toLookupInput(parseQueryString(`callingField=${calling}`))
+      expect(withSearchTerm(input).term, calling).toBeUndefined()
+    }
+    const named = toLookupInput(parseQueryString('callingField=constructor&constructor=Supp'))
+    expect(withSearchTerm(named).term).toBe('Supp')
+  })
 })

@@ -59,7 +59,8 @@ const NOT_INPUTS = new Set(['key'])
  * values undone, control characters removed, values trimmed, empty ones left out.
  */
 export function toLookupInput(params: RawParams): LookupInput {
-  const input: Record<string, string> = {}
+  // No prototype: a parameter named `constructor` or `__proto__` is a value like any other.
+  const input = Object.create(null) as Record<string, string>
 
   for (const [name, raw] of params) {
     if (NOT_INPUTS.has(name)) continue
@@ -87,9 +88,17 @@ export function isAddressBookCall(params: RawParams): boolean {
   return !params.has('customer_id')
 }
 
-/** For AJAX fields: the search term is the value of the field named by `callingField`. */
+/**
+ * For AJAX fields: the search term is the value of the field named by `callingField`, and
+ * nothing else; a `term` sent alongside never stands in for an empty calling field. Without a
+ * `callingField` (a test call by hand), a `term` sent as such is the term.
+ */
 export function withSearchTerm(input: LookupInput): LookupInput {
   const calling = input.callingField
-  const term = calling === undefined ? undefined : input[calling]
-  return term === undefined ? input : { ...input, term }
+  if (calling === undefined) return input
+  const term = Object.hasOwn(input, calling) ? input[calling] : undefined
+  const searched = Object.assign(Object.create(null), input) as Record<string, string>
+  delete searched.term
+  if (term !== undefined) searched.term = term
+  return searched
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { testGateway, type TestGateway } from './harness/gateway.js'
-import { customersOf } from './harness/xml.js'
+import { customersOf, optionsOf } from './harness/xml.js'
 import { PROTOCOL_CONFIG } from './fixtures.js'
 
 describe('hostile input at the HTTP edge', () => {
@@ -19,6 +19,28 @@ describe('hostile input at the HTTP edge', () => {
     )
     expect(response.status).toBe(400)
     expect(await response.text()).toBe('last_name is longer than 256 characters')
+  })
+
+  it('counts characters, not UTF-16 units, and names an AJAX term by its field', async () => {
+    const emoji = encodeURIComponent('😀'.repeat(200))
+    const wide = await gateway.request(
+      `/livelookup/customers?customer_id=&last_name=${emoji}&${KEY}`,
+    )
+    expect(wide.status).toBe(200)
+
+    const term = await gateway.request(
+      `/k/right-key-123/ajax/support_level?callingField=Custom12&Custom12=${'S'.repeat(257)}`,
+    )
+    expect(term.status).toBe(400)
+    expect(await term.text()).toBe('Custom12 is longer than 256 characters')
+  })
+
+  it('finds no term when callingField names a built-in property', async () => {
+    const response = await gateway.request(
+      '/k/right-key-123/ajax/support_level?callingField=constructor&term=Supp',
+    )
+    expect(response.status).toBe(200)
+    expect(optionsOf(await response.text())).toEqual([])
   })
 
   it('never refuses a long value no rule searches with', async () => {

@@ -89,7 +89,9 @@ export class Gateway {
     input: LookupInput,
     signal?: AbortSignal,
   ): Promise<LookupAnswer<AjaxOption>> {
-    const rule = chooseRule(field.rules, input)
+    const calling = input.callingField
+    const sentAs = (name: string) => (name === 'term' && calling ? printable(calling) : name)
+    const rule = chooseRule(field.rules, input, sentAs)
     if (!rule) return { items: [], runs: [] }
 
     const live = this.live(field.connector)
