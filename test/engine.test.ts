@@ -66,6 +66,9 @@ sources:
   limited:
     connectors: [directory, crm]
     limit: 2
+  crm-first:
+    connectors: [crm, directory]
+    limit: 2
   partial:
     connectors: [slow, broken, directory, deaf]
   failing:
@@ -115,6 +118,14 @@ describe('lookup engine', () => {
 
     const all = await lookup('limited', 'customer_id=&last_name=Jones')
     expect(customersOf(all.body).map((c) => c.customer_id)).toEqual(['d1', 'c3'])
+  })
+
+  it('leaves contacts without an email out of an address book answer before the limit', async () => {
+    const { body } = await lookup('crm-first', 'source_id=0&first_name=&last_name=Jon')
+    expect(customersOf(body).map((c) => c.customer_id)).toEqual(['c1', 'd2'])
+
+    const tab = await lookup('crm-first', 'customer_id=&last_name=Jon')
+    expect(customersOf(tab.body).map((c) => c.customer_id)).toEqual(['c1', 'c3'])
   })
 
   it('answers from the connectors that work when others are slow, deaf or failing', async () => {

@@ -65,9 +65,8 @@ export async function lookupCommand(
   const view = { columns: source.columns, labels: source.labels, addressBook }
 
   try {
-    const answer = await gateway.lookup(source, toLookupInput(params))
-    const customers = addressBook ? answer.items.filter((c) => c.fields.email) : answer.items
-    return { stdout: renderLiveLookup(customers, view) }
+    const answer = await gateway.lookup(source, toLookupInput(params), addressBook)
+    return { stdout: renderLiveLookup(answer.items, view) }
   } catch (error) {
     if (!(error instanceof LookupFailedError)) throw error
     return { stdout: renderLiveLookup([], view), problem: error.message }

@@ -59,10 +59,15 @@ export class Gateway {
     return field
   }
 
-  /** Searches every connector of a source. Throws LookupFailedError when all that ran failed. */
+  /**
+   * Searches every connector of a source. Throws LookupFailedError when all that ran failed.
+   * An address book call (`addressBook`) leaves out customers without an email before the
+   * limit, so they never take the place of one HelpSpot can show.
+   */
   async lookup(
     source: SourceSettings,
     input: LookupInput,
+    addressBook = false,
     signal?: AbortSignal,
   ): Promise<LookupAnswer<Customer>> {
     const jobs = source.connectors.flatMap((name) => this.plan(name, input, source.limit))
@@ -79,8 +84,9 @@ export class Gateway {
       found.push(...toCustomers(run.records, settings, rank, input, job.when, reused))
     })
 
-    const customers = rankCustomers(mergeCustomers(found, source.mergeBy)).slice(0, source.limit)
-    return { items: customers, runs }
+    const merged = mergeCustomers(found, source.mergeBy)
+    const shown = addressBook ? merged.filter((customer) => customer.fields.email) : merged
+    return { items: rankCustomers(shown).slice(0, source.limit), runs }
   }
 
   /** Searches an AJAX field's connector with its own rules. */

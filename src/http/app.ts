@@ -90,10 +90,8 @@ export function createApp(state: AppState): Hono {
       ops,
       { target: source.name, input, key },
       async () => {
-        const found = await gateway.lookup(source, input)
-        const customers = addressBook
-          ? found.items.filter((customer) => customer.fields.email)
-          : found.items
+        const found = await gateway.lookup(source, input, addressBook)
+        const customers = found.items
         const xml = renderLiveLookup(customers, {
           columns: source.columns,
           labels: source.labels,
