@@ -120,7 +120,7 @@ describe('lookup engine', () => {
     expect(customersOf(all.body).map((c) => c.customer_id)).toEqual(['d1', 'c3'])
   })
 
-  it('leaves contacts without an email out of an address book answer before the limit', async () => {
+  it('leaves contacts without an email out of address book answers before the limit', async () => {
     const { body } = await lookup('crm-first', 'source_id=0&first_name=&last_name=Jon')
     expect(customersOf(body).map((c) => c.customer_id)).toEqual(['c1', 'd2'])
 
