@@ -216,3 +216,45 @@ sources:
     }
   })
 })
+
+describe('connectors without a map', () => {
+  const UNMAPPED_CONFIG = `
+connectors:
+  book:
+    type: static
+    file: ./book.csv
+    watch: false
+    rules:
+      - when: [last_name]
+        match: { last_name: "{last_name}*" }
+  loose:
+    type: memory
+    records:
+      - { customer_id: m1, last_name: Smith, "first name": Ann, "x<y": "1", email: ann@example.com }
+    rules:
+      - when: [last_name]
+        match: { last_name: "{last_name}*" }
+sources:
+  book: { connectors: [book] }
+  loose: { connectors: [loose] }
+`
+  const CSV = 'customer_id,first_name,last_name,email,notes\nc1,Zoë,Smith,zoe@example.com,x\n'
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(UNMAPPED_CONFIG, { 'book.csv': CSV })
+  })
+  afterAll(() => gateway.close())
+
+  it("find HelpSpot's own names and leave out names that cannot be elements", async () => {
+    const book = await gateway.request('/livelookup/book?customer_id=&last_name=Smi')
+    expect(customersOf(await book.text())).toEqual([
+      { customer_id: 'c1', first_name: 'Zoë', last_name: 'Smith', email: 'zoe@example.com' },
+    ])
+
+    const loose = await gateway.request('/livelookup/loose?customer_id=&last_name=Smi')
+    expect(loose.status).toBe(200)
+    expect(customersOf(await loose.text())).toEqual([
+      { customer_id: 'm1', last_name: 'Smith', email: 'ann@example.com' },
+    ])
+  })
+})

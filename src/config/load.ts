@@ -14,6 +14,7 @@ import {
   connectorCommonShape,
   ruleWhen,
   topSchema,
+  UNMAPPED_ATTRIBUTES,
   type FieldConfig,
   type SourceConfig,
   type TopConfig,
@@ -187,7 +188,7 @@ function loadConnector(
     options,
     rules: compileRules(definition, options, common.rules, at, problems),
     map: common.map,
-    attributes: common.map ? [...new Set(Object.values(common.map))] : [],
+    attributes: common.map ? [...new Set(Object.values(common.map))] : UNMAPPED_ATTRIBUTES,
     html: Object.entries(common.html).map(([element, template]) => ({
       element,
       parts: parseTemplate(template),

@@ -4,9 +4,24 @@ import { z } from 'zod'
 import { count, duration } from './fields.js'
 
 /** HelpSpot's element names: letters, digits and `_`, starting with a letter. */
+export const ELEMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
+
 export const elementName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a HelpSpot field name such as email or Custom3')
+  .regex(ELEMENT_NAME, 'expected a HelpSpot field name such as email or Custom3')
+
+/** What a connector without `map` asks its backend for: HelpSpot's own names. */
+export const UNMAPPED_ATTRIBUTES: readonly string[] = [
+  'customer_id',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'organization',
+  'title',
+  'description',
+  'highlight',
+]
 
 /** An IPv4 or IPv6 address, or a CIDR range such as `10.0.0.0/8` or `fd00::/8`. */
 export const cidr = z

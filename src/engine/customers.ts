@@ -1,6 +1,7 @@
 import type { BackendRecord, LookupInput } from '../../connectors/contract.js'
 import { fillTemplate } from '../../connectors/template.js'
 import type { ConnectorSettings } from '../config/load.js'
+import { ELEMENT_NAME } from '../config/schema.js'
 import { escapeHtml } from '../render/escape.js'
 
 /** One customer as HelpSpot will see it: HelpSpot element names to values, plus HTML blocks. */
@@ -111,7 +112,10 @@ function mapRecord(
 ): Record<string, string> {
   const fields: Record<string, string> = {}
   if (!map) {
-    for (const [name, value] of Object.entries(record)) if (value) fields[name] = value
+    // Unmapped names become elements as they are: only those XML and HelpSpot accept.
+    for (const [name, value] of Object.entries(record)) {
+      if (value && ELEMENT_NAME.test(name)) fields[name] = value
+    }
     return fields
   }
   for (const [element, backend] of Object.entries(map)) {
