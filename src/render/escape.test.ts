@@ -21,5 +21,6 @@ describe('escape', () => {
 
   it('keeps Latin-1 letters, strips accents Latin-1 lacks and marks the rest', () => {
     expect(toLatin1('Zoë Łódź Őr 東京 😀 “q”')).toBe('Zoë Lódz Or ?? ? "q"')
+    expect(toLatin1('Rene\u0301e q\u0301 o\u0308\u030b')).toBe('Renée q ö')
   })
 })

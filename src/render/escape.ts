@@ -38,11 +38,12 @@ export function cdataParts(text: string): string[] {
 
 /**
  * Makes text representable in ISO-8859-1: a character outside Latin-1 becomes its base letter
- * when it has one (`ő` -> `o`, `Ł` -> `L`), else `?`.
+ * when it has one (`ő` -> `o`, `Ł` -> `L`), else `?`. Text is composed first, so an `e`
+ * followed by a combining accent is the Latin-1 `é`; an accent with no composed form is dropped.
  */
 export function toLatin1(text: string): string {
   let result = ''
-  for (const char of text) {
+  for (const char of text.normalize('NFC')) {
     if (char.charCodeAt(0) <= 0xff && char.length === 1) {
       result += char
       continue
@@ -74,9 +75,12 @@ const BASE_LETTERS: Readonly<Record<string, string>> = {
   '\u20ac': 'EUR',
 }
 
+const COMBINING_MARK = /^[\u0300-\u036f]$/
+
 function latin1Fallback(char: string): string {
   const known = BASE_LETTERS[char]
   if (known) return known
+  if (COMBINING_MARK.test(char)) return ''
   const base = char.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
   return base.length > 0 && [...base].every((c) => c.charCodeAt(0) <= 0xff) ? base : '?'
 }
