@@ -51,4 +51,15 @@ describe('createLogger', () => {
     ])
     expect(out).not.toContain('hunter2')
   })
+
+  it('logs an error by its kind and message, without its stack or causes', async () => {
+    const out = await stdoutOf(`
+      const cause = new Error('connect ECONNREFUSED 127.0.0.1:9')
+      const error = Object.assign(new Error('directory unreachable', { cause }), { kind: 'x' })
+      createLogger({ level: 'info' }).warn({ err: error }, 'failed')
+    `)
+    const line = JSON.parse(out) as Record<string, unknown>
+    expect(line.err).toEqual({ type: 'Error', message: 'directory unreachable', kind: 'x' })
+    expect(out).not.toMatch(/ECONNREFUSED|\bat |file:/)
+  })
 })

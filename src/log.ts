@@ -48,6 +48,7 @@ export function createLogger(options: LogOptions = {}): Logger {
     base: { pid: process.pid },
     timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
+    serializers: { err: errorFields },
   }
   const logger = pino({ ...shape, redact: { paths: REDACTED, censor: '[redacted]' } }, destination)
   plainSiblings.set(logger, pino(shape, destination))
@@ -55,6 +56,16 @@ export function createLogger(options: LogOptions = {}): Logger {
 }
 
 const plainSiblings = new WeakMap<Logger, Logger>()
+
+/**
+ * An error as a log line shows it: its kind and message, never its stack or its causes, which
+ * name files of the installation and can carry a driver's view of a connection string.
+ */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) }
+  const { kind, code } = error as Error & { kind?: unknown; code?: unknown }
+  return { type: error.name, message: error.message, kind, code }
+}
 
 /** What pino's own destination offers that a batch passes on. */
 interface Destination {

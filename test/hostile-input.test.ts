@@ -67,6 +67,31 @@ describe('hostile input at the HTTP edge', () => {
     expect(response.status).toBe(413)
   })
 
+  it('answers a body that breaks off with a 400, not as a failure of its own', async () => {
+    const breaking = () => {
+      let sent = false
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return controller.error(new Error('aborted'))
+          sent = true
+          controller.enqueue(new TextEncoder().encode('customer_id=1&last_'))
+        },
+      })
+    }
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    for (const headers of [form, { ...form, 'content-length': '1000' }]) {
+      const response = await gateway.request(`/livelookup/customers?${KEY}`, {
+        method: 'POST',
+        headers,
+        body: breaking(),
+        duplex: 'half',
+      } as RequestInit)
+      expect(response.status).toBe(400)
+      expect(await response.text()).toBe('the request body did not arrive whole')
+    }
+    expect(gateway.logs.filter((line) => line.level === 50)).toEqual([])
+  })
+
   it('refuses malformed percent-encoding with a 400', async () => {
     const response = await gateway.request(`/livelookup/customers?customer_id=%E0%A4%A&${KEY}`)
     expect(response.status).toBe(400)

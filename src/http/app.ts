@@ -74,7 +74,21 @@ export function createApp(state: AppState): Hono {
     onError: (c) => c.text('the request body is larger than 64 KiB', 413),
   })
   // Only a POST body is read; asking a GET for its body would build a full Request for nothing.
-  app.use((c, next) => (c.req.method === 'POST' ? limitBody(c, next) : next()))
+  app.use(async (c, next) => {
+    if (c.req.method !== 'POST') return next()
+    // A chunked body is read here, before the route runs: a read that fails is the caller's.
+    let routed = false
+    const route = () => {
+      routed = true
+      return next()
+    }
+    try {
+      return await limitBody(c, route)
+    } catch (error) {
+      if (routed) throw error
+      throw incompleteBody()
+    }
+  })
 
   app.on(['GET', 'POST'], ['/livelookup', '/livelookup/:source'], async (c) => {
     const gateway = state.gateway()
@@ -147,12 +161,25 @@ function answerWith(c: Context, answer: { body: Uint8Array; contentType: string 
 /** GET query and POST form merged; the query wins on a clash, as HelpSpot's own URL does. */
 async function readParams(c: Context): Promise<RawParams> {
   const params: RawParams = new Map()
-  if (c.req.method === 'POST') parseQueryString(await c.req.text(), params)
+  if (c.req.method === 'POST') parseQueryString(await bodyOf(c), params)
 
   const url = c.req.url
   const query = url.indexOf('?')
   if (query >= 0) parseQueryString(url.slice(query + 1), params)
   return params
+}
+
+/** The form body; a caller that hangs up halfway has made a mistake, not the gateway. */
+async function bodyOf(c: Context): Promise<string> {
+  try {
+    return await c.req.text()
+  } catch {
+    throw incompleteBody()
+  }
+}
+
+function incompleteBody(): RequestError {
+  return new RequestError(400, 'body_incomplete', 'the request body did not arrive whole')
 }
 
 function answerError(error: Error, c: Context, logger: Logger): Response {
