@@ -62,6 +62,17 @@ describe('salesforceOptions', () => {
     ).toBe('63.0')
   })
 
+  it('reads the API version as a number or a string, with or without v and .0', () => {
+    const version = (apiVersion: unknown) =>
+      salesforceOptions.safeParse({ clientId: 'i', clientSecret: 's', apiVersion }).data?.apiVersion
+    for (const written of [62, 62.0, '62', 'v62', '62.0', 'v62.0', 'V62.0', ' 62 ']) {
+      expect(version(written)).toBe('62.0')
+    }
+    for (const written of [62.5, '62.5', '6', 'latest', 'v', '', '62.0.0']) {
+      expect(version(written)).toBeUndefined()
+    }
+  })
+
   it('asks for the keys the chosen flow needs', () => {
     const issues = (options: object): string[] =>
       salesforceOptions

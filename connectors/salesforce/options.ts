@@ -31,13 +31,16 @@ const loginUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ''))
 
+/**
+ * `62.0`, `v62.0`, `62` or `v62`, as a YAML number or a string; always `62.0` after parsing,
+ * the form that goes into `/services/data/v62.0/`.
+ */
 const apiVersion = z
   .union([z.string(), z.number()])
   .default(DEFAULT_API_VERSION)
-  .transform((value) =>
-    typeof value === 'number' ? value.toFixed(1) : value.trim().replace(/^v/i, ''),
-  )
-  .pipe(z.string().regex(/^\d{2,3}\.0$/, 'expected an API version such as 62.0'))
+  .transform((value) => String(value).trim())
+  .pipe(z.string().regex(/^v?\d{2,3}(\.0)?$/i, 'expected an API version such as 62.0'))
+  .transform((value) => `${value.replace(/^v/i, '').replace(/\.0$/, '')}.0`)
 
 const text = z.string().min(1)
 
