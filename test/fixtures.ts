@@ -1,4 +1,4 @@
-/** A config with in-memory customers shaped like PROTOCOL examples, used across HTTP tests. */
+/** A config with in-memory customers shaped like HelpSpot's Live Lookup examples. */
 export const PROTOCOL_CONFIG = `
 server:
   keys: ["right-key-123"]
