@@ -34,7 +34,6 @@ export class ConnectorHealth {
   lastOk: boolean | undefined
   lastLatencyMs: number | undefined
   lastKind: FailureKind | undefined
-  lastMessage: string | undefined
   /** `Date.now()` of the last outcome; 0 before the first. */
   lastAt = 0
   openUntil = 0
@@ -78,7 +77,6 @@ export class ConnectorHealth {
 
     this.lastOk = false
     this.lastKind = error.kind
-    this.lastMessage = error.message
     this.failures++
     const { failures, coolDownMs } = this.book.settings
     if (this.state === 'half_open' || (failures > 0 && this.failures >= failures)) {
@@ -94,7 +92,6 @@ export class ConnectorHealth {
     this.lastAt = Date.now()
     if (error) {
       this.lastKind = error.kind
-      this.lastMessage = error.message
     }
   }
 

@@ -108,7 +108,8 @@ export async function readiness(gateway: Gateway, now = Date.now()): Promise<Rea
       status: health.lastOk === undefined ? 'unknown' : health.lastOk ? 'ok' : 'failing',
       latencyMs: health.lastLatencyMs ?? null,
       breaker: health.currentState(),
-      lastFailure: health.lastOk === false ? `${health.lastKind}: ${health.lastMessage}` : null,
+      // The kind only: this route needs no key, and a failure's message can name hosts.
+      lastFailure: health.lastOk === false ? (health.lastKind ?? 'internal') : null,
     }
   })
 

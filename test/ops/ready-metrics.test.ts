@@ -72,7 +72,7 @@ describe('readiness and metrics', () => {
       status: 'failing',
       breaker: 'open',
     })
-    expect(body.connectors[1]!.lastFailure).toBe('auth: steered to fail with auth')
+    expect(body.connectors[1]!.lastFailure).toBe('auth')
   })
 
   it('is not ready (503) when a source has no working connector left', async () => {
