@@ -56,9 +56,28 @@ export type SqlOptions = z.output<typeof sqlOptionsSchema>
 export function urlProblem(dialect: SqlDialect, url: string): string | undefined {
   const schemes = URL_SCHEMES[dialect]
   const expected = `expected a ${schemes.map((scheme) => `${scheme}//`).join(' or ')} URL`
+  let parsed: URL
   try {
-    return schemes.includes(new URL(url).protocol) ? undefined : expected
+    parsed = new URL(url)
   } catch {
     return expected
+  }
+  if (!schemes.includes(parsed.protocol)) return expected
+  for (const [part, text] of [
+    ['user', parsed.username],
+    ['password', parsed.password],
+    ['database', parsed.pathname],
+  ] as const) {
+    if (!decodes(text)) return `the ${part} is not valid percent-encoding (write % as %25)`
+  }
+  return undefined
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text)
+    return true
+  } catch {
+    return false
   }
 }

@@ -40,6 +40,15 @@ describe('sql options and settings', () => {
       path: ['url'],
       message: 'expected a mysql:// or mariadb:// URL',
     })
+    const percent = sqlOptionsSchema.safeParse({
+      dialect: 'postgres',
+      url: 'postgres://u:a%zz@db/crm',
+    })
+    expect(percent.error?.issues[0]).toMatchObject({
+      path: ['url'],
+      message: 'the password is not valid percent-encoding (write % as %25)',
+    })
+    expect(JSON.stringify(percent.error)).not.toContain('a%zz')
     expect(sqlOptionsSchema.safeParse({ dialect: 'mysql' }).error?.issues[0]?.message).toBe(
       'needs a url or a host',
     )
