@@ -64,10 +64,13 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   const configFile = configPath(args.options.get('config'))
   const config = await loadConfig(configFile)
   const logger = createLogger({ level: logLevelOverride() ?? config.log.level })
-  const workers = Number(process.env.LIVELOOKUP_WORKERS) || config.server.workers
-  if (workers > 1 && !isWorker()) return superviseWorkers(workers, logger)
+  const envWorkers = process.env.LIVELOOKUP_WORKERS
+  const workers = envWorkers ? whole(envWorkers, 'LIVELOOKUP_WORKERS', 1, 64) : undefined
+  const processes = workers ?? config.server.workers
+  if (processes > 1 && !isWorker()) return superviseWorkers(processes, logger)
 
-  const port = args.options.has('port') ? Number(args.options.get('port')) : undefined
+  const portText = args.options.get('port') ?? process.env.LIVELOOKUP_PORT
+  const port = portText ? whole(portText, '--port', 0, 65535) : undefined
   const running = await startServer({ configFile, port, logger })
   if (printsBanner()) printBanner(running.service.current.config, running.url)
   process.on('SIGHUP', () => void running.service.reload())
@@ -94,6 +97,15 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   // pino flushes its destination synchronously when the process exits.
   logger.flush()
   return 0
+}
+
+/** A whole number from the command line or the environment, or a usage error naming it. */
+function whole(text: string, name: string, min: number, max: number): number {
+  const value = Number(text)
+  if (!/^\s*\d+\s*$/.test(text) || value < min || value > max) {
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`)
+  }
+  return value
 }
 
 /** What to paste into HelpSpot, on stderr. Log collectors read stderr: no real key is shown. */

@@ -11,6 +11,7 @@ import { Service } from './service.js'
 
 export interface ServeOptions {
   readonly configFile: string
+  /** Overrides `server.port`; the command line passes `--port` or `LIVELOOKUP_PORT` here. */
   readonly port?: number
   readonly logger: Logger
   readonly definitions?: readonly ConnectorDefinition[]
@@ -39,8 +40,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { logger } = options
   const service = await Service.start(options.configFile, logger, options.definitions)
   const { server: settings } = service.current.config
-  const envPort = process.env.LIVELOOKUP_PORT ? Number(process.env.LIVELOOKUP_PORT) : undefined
-  const port = options.port ?? envPort ?? settings.port
+  const port = options.port ?? settings.port
 
   const open = settings.keys.length > 0
   let hostname = settings.host ?? (open ? '0.0.0.0' : '127.0.0.1')

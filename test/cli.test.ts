@@ -229,6 +229,20 @@ describe('livelookup command line', () => {
     )
   })
 
+  it('refuses a port or a worker count that is not a whole number in range', async () => {
+    const runs = await Promise.all([
+      livelookup(['serve', '--config', config, '--port', 'abc']),
+      livelookup(['serve', '--config', config], '', { LIVELOOKUP_PORT: '70000' }),
+      livelookup(['serve', '--config', config], '', { LIVELOOKUP_WORKERS: 'many' }),
+    ])
+    expect(runs.map((run) => run.code)).toEqual([2, 2, 2])
+    expect(runs[0]!.stderr).toBe('livelookup: --port must be a whole number from 0 to 65535\n')
+    expect(runs[1]!.stderr).toBe('livelookup: --port must be a whole number from 0 to 65535\n')
+    expect(runs[2]!.stderr).toBe(
+      'livelookup: LIVELOOKUP_WORKERS must be a whole number from 1 to 64\n',
+    )
+  })
+
   it('prints the URLs to paste into HelpSpot, keys included', async () => {
     const run = await livelookup(['urls', '--config', config, '--base', 'https://gw.example.com'])
     expect(run.stdout).toContain(
