@@ -11,33 +11,44 @@ export function parseDuration(value: string | number): number | undefined {
 }
 
 /** A duration in milliseconds, written `500ms`, `2s`, `1m` or as a number of milliseconds. */
-export const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = parseDuration(value)
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 2s or 1m' })
-    return z.NEVER
-  }
-  return ms
-})
+const DURATION_EXPECTED = 'expected a duration such as 500ms, 2s or 1m'
+
+export const duration = z
+  .union([z.number(), z.string()], { error: DURATION_EXPECTED })
+  .transform((value, ctx) => {
+    const ms = parseDuration(value)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED })
+      return z.NEVER
+    }
+    return ms
+  })
 
 /** A whole number, also accepted as a string so `${NAME}` values work for ports and limits. */
 export const count = z
-  .union([z.number(), z.string().regex(/^\s*\d+\s*$/, 'expected a whole number')])
+  .union([z.number(), z.string().regex(/^\s*\d+\s*$/, 'expected a whole number')], {
+    error: 'expected a whole number',
+  })
   .transform(Number)
   .pipe(z.number().int().nonnegative())
 
 /** A boolean, also accepted as `true`/`false`/`yes`/`no`/`1`/`0` strings from `${NAME}`. */
-export const flag = z.union([
-  z.boolean(),
-  z
-    .string()
-    .regex(/^(true|false|yes|no|1|0)$/i, 'expected true or false')
-    .transform((value) => /^(true|yes|1)$/i.test(value)),
-])
+export const flag = z.union(
+  [
+    z.boolean(),
+    z
+      .string()
+      .regex(/^(true|false|yes|no|1|0)$/i, 'expected true or false')
+      .transform((value) => /^(true|yes|1)$/i.test(value)),
+  ],
+  { error: 'expected true or false' },
+)
 
 /** One string or a list of them; always a list after parsing. */
 export const stringList = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+    error: 'expected a name or a list of names',
+  })
   .transform((value) => (Array.isArray(value) ? value : [value]))
 
 /** A URL (or list of them) whose scheme is one of `schemes`, such as `['ldap:', 'ldaps:']`. */

@@ -54,6 +54,21 @@ describe('config loading', () => {
     expect(problemsOf(yaml)).toEqual([`${FILE}:10: server.port: expected a whole number`])
   })
 
+  it('tells a value of the wrong kind from a missing one', () => {
+    const yaml = BOOK.replace(
+      'sources:',
+      'server:\n  keys: secret-key\n  deadline: true\n  rateLimit: {}\nsources:',
+    ).replace('connectors: [book]', 'connectors: book')
+    expect(problemsOf(yaml)).toEqual([
+      `${FILE}:10: server.keys: expected a list, got text`,
+      `${FILE}:11: server.deadline: expected a duration such as 500ms, 2s or 1m`,
+      `${FILE}:15: sources.contacts.connectors: expected a list, got text`,
+    ])
+    expect(problemsOf(BOOK.replace('connectors: [book]', 'limit: 5'))).toEqual([
+      `${FILE}:11: sources.contacts.connectors: is required`,
+    ])
+  })
+
   it('names an unknown connector type and lists the known ones', () => {
     const [problem] = problemsOf(BOOK.replace('type: memory', 'type: ldapp'))
     expect(problem).toMatch(

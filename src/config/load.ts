@@ -240,7 +240,7 @@ class Problems {
   }
 
   parse<T extends z.ZodType>(schema: T, value: unknown, at: Path): z.output<T> | undefined {
-    const result = schema.safeParse(value)
+    const result = schema.safeParse(value, { reportInput: true })
     if (result.success) return result.data
     for (const issue of result.error.issues) {
       const path = [...at, ...(issue.path as (string | number)[])]
@@ -274,6 +274,28 @@ class Problems {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required'
+  const missing = issue.input === undefined
+  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    return 'is required'
+  }
+  if (issue.code === 'invalid_type') {
+    return `expected ${YAML_KINDS[issue.expected] ?? issue.expected}, got ${kindOf(issue.input)}`
+  }
   return issue.message
+}
+
+/** zod's type names as a YAML file shows them. */
+const YAML_KINDS: Readonly<Record<string, string>> = {
+  array: 'a list',
+  object: 'a mapping of keys',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'an empty value'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a mapping of keys'
+  return YAML_KINDS[typeof value] ?? typeof value
 }
