@@ -2,7 +2,7 @@
  * Writes the demo address book: fictional contacts drawn from fixed lists by a seeded generator,
  * so the same command always writes the same file. The benchmarks use it for larger books.
  *
- *     npm run build && node dist/config/generate-demo.js 360 > config/demo-contacts.csv
+ *     npx tsc && node dist/config/generate-demo.js 360 > config/demo-contacts.csv
  */
 import { pathToFileURL } from 'node:url'
 

@@ -1,4 +1,5 @@
 import { ConnectorError, isAbortError } from '../../src/errors.js'
+import { certificateFailure } from '../ca-file.js'
 import { ProxyRefusedError } from './transport.js'
 
 const NETWORK_CODES = new Set([
@@ -10,15 +11,6 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ETIMEDOUT',
   'EPIPE',
-])
-/** Certificate checks that failed: the server is reachable but not trusted. */
-const CERTIFICATE_CODES = new Set([
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 const MAX_DETAIL = 240
 
@@ -68,11 +60,11 @@ function commonFailure(failure: Failure, action: string): ConnectorError | undef
       },
     )
   }
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code
-  if (errno && CERTIFICATE_CODES.has(errno)) {
+  const untrusted = certificateFailure(error)
+  if (untrusted) {
     return new ConnectorError(
       'unreachable',
-      `cannot trust Salesforce's certificate for the ${action} (${errno}); if a proxy ` +
+      `cannot trust Salesforce's certificate for the ${action} (${untrusted}); if a proxy ` +
         'inspects TLS, set ca to the certificate authority it signs with',
       { cause: error },
     )
@@ -82,6 +74,7 @@ function commonFailure(failure: Failure, action: string): ConnectorError | undef
       cause: error,
     })
   }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code
   if (errno && NETWORK_CODES.has(errno)) {
     return new ConnectorError(
       'unreachable',

@@ -1,5 +1,6 @@
 import type { FailureKind } from '../../src/errors.js'
 import { ConnectorError } from '../../src/errors.js'
+import { certificateFailure } from '../ca-file.js'
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -50,9 +51,28 @@ export function sqlError(
   secrets: readonly (string | undefined)[],
 ): ConnectorError {
   if (error instanceof ConnectorError) return error
+  const tls = tlsProblem(error)
+  if (tls) return new ConnectorError('unreachable', tls)
   const detail = redact(firstLine(error), secrets)
   const cause = Object.assign(new Error(detail), { code: codeOf(error) })
   return new ConnectorError(kind, detail ? `${WHAT[kind]}: ${detail}` : WHAT[kind], { cause })
+}
+
+/** A server that will not speak TLS, or whose certificate is not trusted: a setup problem. */
+const NO_TLS = /does not support (SSL|secure connection)/i
+
+function tlsProblem(error: unknown): string | undefined {
+  const untrusted = certificateFailure(error)
+  if (untrusted) {
+    return (
+      `cannot trust the server's certificate (${untrusted}); ` +
+      'set ca to the certificate authority that signed it'
+    )
+  }
+  if (codeOf(error) === 'HANDSHAKE_NO_SSL_SUPPORT' || NO_TLS.test(firstLine(error))) {
+    return 'the server does not accept TLS connections; enable TLS on it, or set tls: false'
+  }
+  return undefined
 }
 
 function firstLine(error: unknown): string {

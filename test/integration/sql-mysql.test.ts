@@ -172,6 +172,20 @@ describe('sql connector on MariaDB', () => {
     }
   })
 
+  it('reports a server refusing TLS as unreachable, naming the tls option', async () => {
+    const { tls: _off, ...withTls } = options
+    const insisting = sqlConnector.create(sqlConnector.options.parse(withTls), context)
+    try {
+      const error = await failure(insisting.check(AbortSignal.timeout(10_000)))
+      expect(error.kind).toBe('unreachable')
+      expect(error.message).toBe(
+        'the server does not accept TLS connections; enable TLS on it, or set tls: false',
+      )
+    } finally {
+      await insisting.close()
+    }
+  })
+
   it('fails fast while the server is down and recovers once it is back', async () => {
     expect(await lookup(connector, byId(), { customer_id: 'c1001' }, ['id'])).toHaveLength(1)
 
