@@ -92,6 +92,14 @@ describe('hostile input at the HTTP edge', () => {
     expect(gateway.logs.filter((line) => line.level === 50)).toEqual([])
   })
 
+  it('answers other methods on the lookup routes with 405 and the methods it takes', async () => {
+    for (const method of ['PUT', 'DELETE', 'OPTIONS']) {
+      const response = await gateway.request(`/livelookup/customers?${KEY}`, { method })
+      expect(response.status, method).toBe(405)
+      expect(response.headers.get('allow')).toBe('GET, HEAD, POST')
+    }
+  })
+
   it('refuses malformed percent-encoding with a 400', async () => {
     const response = await gateway.request(`/livelookup/customers?customer_id=%E0%A4%A&${KEY}`)
     expect(response.status).toBe(400)

@@ -138,6 +138,10 @@ export function createApp(state: AppState): Hono {
     return answerWith(c, answer)
   })
 
+  const lookupRoutes = ['/livelookup', '/livelookup/:source', '/ajax/:field']
+  app.on(['PUT', 'PATCH', 'DELETE', 'OPTIONS'], lookupRoutes, (c) =>
+    c.text('only GET and POST are answered here', 405, { allow: 'GET, HEAD, POST' }),
+  )
   app.notFound((c) => c.text('not found', 404))
   app.onError((error, c) => answerError(error, c, logger))
   return app
