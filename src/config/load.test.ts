@@ -69,6 +69,17 @@ describe('config loading', () => {
     ])
   })
 
+  it("reports a connector's problems along with those of the rest of the file", () => {
+    const yaml = BOOK.replace('sources:', 'server:\n  deadlin: 2s\nsources:').replace(
+      '    type: memory\n',
+      '    type: memory\n    timout: 1s\n',
+    )
+    expect(problemsOf(yaml)).toEqual([
+      `${FILE}:11: server.deadlin: unknown key`,
+      `${FILE}:5: connectors.book.timout: unknown key`,
+    ])
+  })
+
   it('names an unknown connector type and lists the known ones', () => {
     const [problem] = problemsOf(BOOK.replace('type: memory', 'type: ldapp'))
     expect(problem).toMatch(

@@ -100,12 +100,16 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     problems.add(path, `environment variable ${name} is not set`)
   problems.throwIfAny()
 
-  const top = problems.parse(topSchema, raw, [])
-  problems.throwIfAny()
-
   const definitions = new Map(
     [...CONNECTOR_DEFINITIONS, ...(options.definitions ?? [])].map((d) => [d.type, d]),
   )
+  const top = problems.parse(topSchema, raw, [])
+  if (!top) {
+    // Each connector is checked as well, so one run shows every problem of the file.
+    checkConnectorsAlone(raw, definitions, problems)
+    problems.throwIfAny()
+  }
+
   const config = buildConfig(top!, file, definitions, problems)
   problems.throwIfAny()
   return config
@@ -158,6 +162,23 @@ function buildConfig(
 
   const { server, cache, cli, log } = top
   return { file, dir: dirname(file), server, cache, cli, log, connectors, sources, fields }
+}
+
+/** Validates the connectors of a config whose other parts are wrong, for their problems only. */
+function checkConnectorsAlone(
+  raw: unknown,
+  definitions: ReadonlyMap<string, ConnectorDefinition>,
+  problems: Problems,
+): void {
+  const connectors = isPlainObject(raw) ? raw.connectors : undefined
+  if (!isPlainObject(connectors)) return
+  for (const [name, connector] of Object.entries(connectors)) {
+    if (isPlainObject(connector)) loadConnector(name, connector, definitions, 5_000, problems)
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function loadConnector(
