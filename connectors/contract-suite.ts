@@ -1,9 +1,9 @@
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { ConnectorError } from '../src/errors.js'
 import type { BackendRecord, Connector, ConnectorDefinition } from './contract.js'
 import { RuleError } from './contract.js'
+import { testLogger } from '../test/harness/secrets.js'
 
 /** The people every connector's test backend holds, so one suite can test them all. */
 export const CONTRACT_PEOPLE = [
@@ -141,7 +141,7 @@ export function describeConnectorContract(
 
     const context = {
       name: 'contract',
-      logger: pino({ level: 'silent' }),
+      logger: testLogger().logger,
       configDir: process.cwd(),
       timeoutMs: 5_000,
     }

@@ -43,17 +43,25 @@ export function createLogger(options: LogOptions = {}): Logger {
   const stream = pino.destination({ dest: options.fd ?? 1, sync, minLength: sync ? 0 : 4096 })
   const destination = sync ? stream : new LineBatch(stream)
 
-  const shape = {
+  const shape = lineShape(level)
+  const logger = pino({ ...shape, redact: REDACTION }, destination)
+  plainSiblings.set(logger, pino(shape, destination))
+  return logger
+}
+
+/** How the gateway's log lines are shaped, whatever they are written to. */
+export function lineShape(level: LevelWithSilent) {
+  return {
     level,
     base: { pid: process.pid },
     timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     serializers: { err: errorFields },
   }
-  const logger = pino({ ...shape, redact: { paths: REDACTED, censor: '[redacted]' } }, destination)
-  plainSiblings.set(logger, pino(shape, destination))
-  return logger
 }
+
+/** The redaction every gateway logger applies, but for the lookup line of `lookupLogger`. */
+export const REDACTION = { paths: REDACTED, censor: '[redacted]' }
 
 const plainSiblings = new WeakMap<Logger, Logger>()
 

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 
 import { beforeAll, describe, expect, it } from 'vitest'
 
+import { recordOutput } from './harness/secrets.js'
 import { customersOf, optionsOf } from './harness/xml.js'
 import { PROTOCOL_CONFIG } from './fixtures.js'
 
@@ -30,7 +31,11 @@ function livelookup(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.on('close', (code) => {
+      // `urls` prints the keys on purpose: that is what it is for.
+      if (args[0] !== 'urls') recordOutput('command output', stdout + stderr)
+      resolve({ code, stdout, stderr })
+    })
     child.stdin.end(stdin)
   })
 }

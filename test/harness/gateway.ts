@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import type { Hono } from 'hono'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 
 import { createApp } from '../../src/http/app.js'
 import { Service } from '../../src/service.js'
+import { recordAnswer, testLogger } from './secrets.js'
 
 export interface TestGateway {
   readonly app: Hono
@@ -20,9 +21,7 @@ export interface TestGateway {
 
 /** A logger that keeps every event in memory, so tests can read what was logged. */
 export function memoryLogger(level = 'info'): { logger: Logger; logs: Record<string, unknown>[] } {
-  const logs: Record<string, unknown>[] = []
-  const logger = pino({ level }, { write: (line: string) => void logs.push(JSON.parse(line)) })
-  return { logger, logs }
+  return testLogger(level)
 }
 
 /** Writes `yaml` (and any extra files) into a temp folder and serves it in-process. */
@@ -44,7 +43,7 @@ export async function testGateway(
     service,
     dir,
     logs,
-    request: (path, init) => Promise.resolve(app.request(`http://127.0.0.1${path}`, init)),
+    request: async (path, init) => recordAnswer(await app.request(`http://127.0.0.1${path}`, init)),
     async close() {
       await service.close()
       await rm(dir, { recursive: true, force: true })

@@ -1,5 +1,4 @@
 import { Attribute, Change, Client } from 'ldapts'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { BackendRecord, Connector } from '../../connectors/contract.js'
@@ -8,6 +7,7 @@ import type { CompiledLdapRule } from '../../connectors/ldap/rule.js'
 import { PHOTO } from '../servers/ldap-fixtures/ldif.js'
 import { type AdUser, type SambaAd, startSambaAd } from '../servers/samba-ad.js'
 import { connectorFailure } from '../harness/failure.js'
+import { testLogger } from '../harness/secrets.js'
 
 const SERVICE: AdUser = {
   name: 'svc-helpspot',
@@ -59,7 +59,7 @@ const USERS: readonly AdUser[] = [
 
 const context = {
   name: 'directory',
-  logger: pino({ level: 'silent' }),
+  logger: testLogger().logger,
   configDir: process.cwd(),
   timeoutMs: 5_000,
 }

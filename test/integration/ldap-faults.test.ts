@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 
 import { Client, type ClientOptions } from 'ldapts'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { Connector } from '../../connectors/contract.js'
@@ -13,10 +12,11 @@ import { CONTRACT_DIRECTORY } from '../servers/ldap-fixtures/people.js'
 import { freePort } from '../servers/ports.js'
 import { type SlapdServer, startSlapd } from '../servers/slapd.js'
 import { connectorFailure } from '../harness/failure.js'
+import { testLogger } from '../harness/secrets.js'
 
 const context = {
   name: 'directory',
-  logger: pino({ level: 'silent' }),
+  logger: testLogger().logger,
   configDir: process.cwd(),
   timeoutMs: 3_000,
 }

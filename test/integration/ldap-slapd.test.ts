@@ -1,4 +1,3 @@
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { describeConnectorContract } from '../../connectors/contract-suite.js'
@@ -8,6 +7,7 @@ import type { CompiledLdapRule } from '../../connectors/ldap/rule.js'
 import { ConnectorError } from '../../src/errors.js'
 import { CONTRACT_DIRECTORY, EXTRA_DIRECTORY } from '../servers/ldap-fixtures/people.js'
 import { type SlapdServer, startSlapd } from '../servers/slapd.js'
+import { testLogger } from '../harness/secrets.js'
 
 let slapd: SlapdServer
 
@@ -50,7 +50,7 @@ describeConnectorContract('ldap (OpenLDAP)', () => ({
 
 const context = {
   name: 'directory',
-  logger: pino({ level: 'silent' }),
+  logger: testLogger().logger,
   configDir: process.cwd(),
   timeoutMs: 5_000,
 }

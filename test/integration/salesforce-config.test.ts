@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { parseConfig } from '../../src/config/load.js'
@@ -9,6 +8,7 @@ import { ConfigError } from '../../src/errors.js'
 import { createApp } from '../../src/http/app.js'
 import { Service } from '../../src/service.js'
 import { startTestOrg, type TestOrg } from '../servers/salesforce/org.js'
+import { testLogger } from '../harness/secrets.js'
 
 const KEY = 'test-key-3b9c'
 
@@ -65,7 +65,7 @@ async function liveLookup(
 ): Promise<string> {
   const file = join(org.configDir, 'livelookup.yaml')
   await writeFile(file, yaml)
-  const logger = pino({ level: 'silent' })
+  const logger = testLogger().logger
   const saved = { ...process.env }
   Object.assign(process.env, env)
   const service = await Service.start(file, logger).finally(() => {

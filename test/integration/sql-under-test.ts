@@ -1,12 +1,11 @@
-import { pino } from 'pino'
-
 import type { Connector } from '../../connectors/contract.js'
 import { sqlConnector, type SqlRule } from '../../connectors/sql/index.js'
+import { testLogger } from '../harness/secrets.js'
 
 /** What a SQL connector under test is given besides its options. */
 export const SQL_CONTEXT = {
   name: 'crm',
-  logger: pino({ level: 'silent' }),
+  logger: testLogger().logger,
   configDir: process.cwd(),
   timeoutMs: 5_000,
 }

@@ -10,6 +10,7 @@ import { ConnectorError, FAILURE_KINDS, type FailureKind } from '../../src/error
 import { createApp } from '../../src/http/app.js'
 import { Service } from '../../src/service.js'
 import { memoryLogger } from '../harness/gateway.js'
+import { recordAnswer } from '../harness/secrets.js'
 
 /** What a test can change while a `controlled` connector serves: it reads this on every call. */
 export interface Control {
@@ -115,7 +116,7 @@ export async function opsGateway(
     request: async (path, init, peer = '127.0.0.1') => {
       const headers = Object.fromEntries(new Headers(init?.headers).entries())
       const incoming = { socket: { remoteAddress: peer }, headers }
-      return app.request(`http://gateway.test${path}`, init, { incoming })
+      return recordAnswer(await app.request(`http://gateway.test${path}`, init, { incoming }))
     },
     async close() {
       await service.close()

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { recordAnswer, recordOutput } from '../harness/secrets.js'
 import { customersOf } from '../harness/xml.js'
 import { freePort } from '../servers/ports.js'
 import { startRedis, type TestRedis } from '../servers/redis.js'
@@ -70,7 +71,7 @@ describe('the gateway as a process', () => {
     const response = await fetch(`${base}${path}`, init)
     const text = await response.clone().text()
     responses.push(`${response.status} ${JSON.stringify([...response.headers])} ${text}`)
-    return response
+    return recordAnswer(response)
   }
   const logged = (message: string) =>
     output.split('\n').filter((line) => line.includes(`"msg":"${message}"`))
@@ -102,6 +103,7 @@ describe('the gateway as a process', () => {
     await until(() => logged('listening').length > 0, 'the gateway to listen')
   })
   afterAll(async () => {
+    recordOutput('gateway output', output)
     if (child && child.exitCode === null) {
       child.kill('SIGKILL')
       await once(child, 'exit')
