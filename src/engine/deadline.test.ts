@@ -1,10 +1,21 @@
 import { once } from 'node:events'
 
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { deadlineAfter, deadlineMs, settleOrAbort } from './deadline.js'
 
 describe('deadlineAfter', () => {
+  // Which lookups share a slice depends on the clock: the tests move it themselves, so a busy
+  // machine pausing between two calls cannot split what a test means to start together.
+  let clock = 1_000
+  beforeEach(() => {
+    clock += 1_000
+    vi.spyOn(performance, 'now').mockImplementation(() => clock)
+  })
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
   it('gives lookups that start together one signal, aborted once their time is up', async () => {
     const first = deadlineAfter(30)
     const second = deadlineAfter(30)
@@ -65,11 +76,11 @@ describe('deadlineAfter', () => {
     for (const done of [first, second, lookup]) done.release()
   })
 
-  it('stops listening to the parent once its slice has closed and its work is done', async () => {
+  it('stops listening to the parent once its slice has closed and its work is done', () => {
     const parent = new AbortController()
     const done = deadlineAfter(60_000, parent.signal)
     done.release()
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    clock += 10
     const next = deadlineAfter(60_000, parent.signal)
     expect(next.signal).not.toBe(done.signal)
 
