@@ -159,11 +159,28 @@ describe('lookup engine', () => {
   })
 
   it('logs one line per lookup with each connector, and the values only at debug', async () => {
-    await lookup('merged', 'customer_id=&last_name=Jonas')
+    const { response } = await lookup('merged', 'customer_id=&last_name=Jonas')
     const line = gateway.logs.findLast((entry) => entry.source === 'merged')!
 
     expect(line).toMatchObject({ msg: 'lookup', matches: 1 })
+    expect(line.connectors).toMatchObject([
+      { connector: 'directory', matches: 1 },
+      { connector: 'crm', matches: 0 },
+    ])
     expect(JSON.stringify(line)).not.toContain('Jonas')
+    expect(line.requestId).toBe(response.headers.get('x-request-id'))
+  })
+
+  it("takes the caller's request id, or makes one of its own for each request", async () => {
+    const given = await gateway.request('/livelookup/merged?customer_id=&last_name=Jonas', {
+      headers: { 'x-request-id': 'helpspot-42' },
+    })
+    expect(given.headers.get('x-request-id')).toBe('helpspot-42')
+
+    const [one, two] = await Promise.all([lookup('merged'), lookup('merged')])
+    const made = [one!.response, two!.response].map((r) => r.headers.get('x-request-id'))
+    expect(made[0]).toMatch(/^[0-9a-z]+-[0-9a-z]+$/)
+    expect(made[1]).not.toBe(made[0])
   })
 })
 
@@ -256,5 +273,59 @@ sources:
     expect(customersOf(await loose.text())).toEqual([
       { customer_id: 'm1', last_name: 'Smith', email: 'ann@example.com' },
     ])
+  })
+})
+
+describe('ranking and fan-out', () => {
+  const person = (id: string, last: string, vip = '') =>
+    `{ id: ${id}, last: ${last}, email: ${id}@example.com, vip: "${vip}" }`
+  const PEOPLE_RULES = `
+    rules:
+      - when: [last_name]
+        match: { last: "{last_name}*" }
+    map: { customer_id: id, last_name: last, email: email, highlight: vip }`
+  const slow = (id: string) => `
+  ${id}:
+    type: memory
+    delay: 150ms
+    records: [${person(id, 'Jones')}]
+${PEOPLE_RULES}`
+  const RANKING_CONFIG = `
+server:
+  deadline: 400ms
+connectors:
+  first:
+    type: memory
+    records: [${person('a1', 'Jonesy')}, ${person('a2', 'Jonesberg', 'yes')}]
+${PEOPLE_RULES}
+  second:
+    type: memory
+    records: [${person('b1', 'Jones')}, ${person('b2', 'Jonestown')}]
+${PEOPLE_RULES}
+${slow('s1')}
+${slow('s2')}
+${slow('s3')}
+sources:
+  ranked: { connectors: [first, second] }
+  together: { connectors: [s1, s2, s3] }
+`
+  let gateway: TestGateway
+  beforeAll(async () => {
+    gateway = await testGateway(RANKING_CONFIG)
+  })
+  afterAll(() => gateway.close())
+
+  const ids = async (source: string): Promise<unknown[]> => {
+    const response = await gateway.request(`/livelookup/${source}?customer_id=&last_name=Jones`)
+    return customersOf(await response.text()).map((c) => c.customer_id)
+  }
+
+  it('ranks exact matches first, then highlighted customers, then by connector order', async () => {
+    expect(await ids('ranked')).toEqual(['b1', 'a2', 'a1', 'b2'])
+  })
+
+  it('searches the connectors of a source side by side, not one after another', async () => {
+    // Each takes 150 ms and the deadline is 400 ms: one after another, the third would miss it.
+    expect(await ids('together')).toEqual(['s1', 's2', 's3'])
   })
 })
