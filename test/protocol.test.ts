@@ -129,7 +129,7 @@ describe('HelpSpot address book', () => {
     '&acting_person_fname=Tina&acting_person_lname=Staff' +
     '&acting_person_email=tina%40helpdesk.example'
 
-  it('answers with title, description and highlight, leaving out contacts without email', async () => {
+  it('answers with title, description and highlight, leaving out those without email', async () => {
     const xml = await (
       await gateway.request(`/livelookup/book?${ADDRESS_BOOK_QUERY}&${KEY}`)
     ).text()
