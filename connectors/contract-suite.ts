@@ -224,6 +224,11 @@ export function describeConnectorContract(
       for (const value of HOSTILE_VALUES) {
         expect(await search('byEmail', { email: value }), value).toEqual([])
         expect(await search('byId', { customer_id: value }), value).toEqual([])
+        // A prefix search may find a name that really starts with the value, and nothing else.
+        for (const record of await search('byLastName', { last_name: value })) {
+          const last = read(record, 'last_name')?.toLowerCase() ?? ''
+          expect(last.startsWith(value.toLowerCase()), `${value} found ${last}`).toBe(true)
+        }
       }
       expect(ids(await search('byLastName', { last_name: 'O*(' }))).toEqual(['c1004'])
       expect(ids(await search('byLastName', { last_name: 'O*(Brien)\\' }))).toEqual(['c1004'])
