@@ -120,4 +120,20 @@ describe('readiness and metrics', () => {
     expect(text).toMatch(/livelookup_lookups_in_flight\{source="book-only"\} 0/)
     expect(text).toContain('livelookup_process_cpu_seconds_total')
   })
+
+  it('counts a lookup in flight while its connector is still searching', async () => {
+    book.delayMs = 1_000
+    try {
+      const started = book.calls
+      const pending = gateway.request(`/livelookup/book-only?email=bob%40example.com&${KEY}`)
+      while (book.calls === started) await new Promise((resolve) => setTimeout(resolve, 5))
+      const during = await (await gateway.request(`/metrics?${KEY}`)).text()
+      expect(during).toMatch(/livelookup_lookups_in_flight\{source="book-only"\} 1/)
+      expect((await pending).status).toBe(200)
+      const after = await (await gateway.request(`/metrics?${KEY}`)).text()
+      expect(after).toMatch(/livelookup_lookups_in_flight\{source="book-only"\} 0/)
+    } finally {
+      book.delayMs = 0
+    }
+  })
 })
