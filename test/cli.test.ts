@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -255,6 +256,41 @@ describe('livelookup command line', () => {
     )
     expect(run.stdout).toContain(
       'support_level: https://gw.example.com/k/right-key-123/ajax/support_level',
+    )
+  })
+
+  it('serves on loopback only, and says so, when no key is configured', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
+    const file = join(dir, 'open.yaml')
+    await writeFile(file, PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'host: 0.0.0.0'))
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0'])
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    try {
+      while (!stderr.includes('HelpSpot on another host') && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(stderr).toMatch(/^livelookup-gateway is listening on http:\/\/127\.0\.0\.1:\d+\n/)
+      expect(stderr).toContain('No server.keys are configured, so only this machine can connect.')
+    } finally {
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    }
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'no server.keys configured: listening on loopback only' }),
+    )
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'listening',
+        loopbackOnly: true,
+        address: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) as unknown,
+      }),
     )
   })
 
