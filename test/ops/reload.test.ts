@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { customersOf } from '../harness/xml.js'
 import { control, controlledConnector, opsGateway, type OpsGateway } from './harness.js'
 
-const config = (bookEmail: string, extraSource = '') => `
+const config = (bookEmail: string, extraSource = '', bookDelay = '0ms') => `
 server: { deadline: 1s }
 connectors:
   people:
@@ -15,6 +15,7 @@ connectors:
     map: { customer_id: id, email: email }
   book:
     type: memory
+    delay: ${bookDelay}
     records: [{ id: "9", email: "${bookEmail}" }]
     rules: [{ when: [email], match: { email: "{email}" } }]
     map: { customer_id: id, email: email }
@@ -65,6 +66,23 @@ describe('reloading on a config file change', () => {
     await rename(temp, gateway.file)
     await until(() => count('config reloaded') === 2, 'the reload')
     expect((await gateway.request('/livelookup/renamed?email=ann%40example.com')).status).toBe(200)
+  })
+
+  it('lets a lookup started before a reload finish on the connector it replaced', async () => {
+    const slowBook = config('bea@example.com', '  renamed: { connectors: [book] }', '700ms')
+    await writeFile(gateway.file, slowBook)
+    await until(() => count('config reloaded') === 3, 'the first reload')
+
+    let answered = false
+    const pending = gateway.request('/livelookup/renamed?email=bea%40example.com')
+    void pending.then(() => (answered = true))
+    await writeFile(gateway.file, config('cy@example.com', '  renamed: { connectors: [book] }'))
+    await until(() => count('config reloaded') === 4, 'the second reload')
+    expect(answered).toBe(false)
+
+    const answer = await pending
+    expect(answer.status).toBe(200)
+    expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['9'])
   })
 
   it('refuses an invalid file with its errors and keeps serving the old config', async () => {
