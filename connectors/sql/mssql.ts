@@ -48,6 +48,7 @@ export function mssqlClient(driver: MssqlDriver, context: SqlClientContext): Sql
     arrayRowMode: true,
     validateConnection: 'socket',
     pool: { max: settings.pool, min: 0, idleTimeoutMillis: 30_000 },
+    beforeConnect: settings.tls === false ? undefined : refuseLoginWithoutTls,
     options: {
       encrypt: settings.tls !== false,
       trustServerCertificate: false,
@@ -103,6 +104,33 @@ export function mssqlClient(driver: MssqlDriver, context: SqlClientContext): Sql
       pool = undefined
       await closing?.close().catch(() => undefined)
     },
+  }
+}
+
+/** The parts of a tedious connection that show whether TLS was set up before the login. */
+interface TediousLogin {
+  on(event: 'secure', listener: () => void): unknown
+  sendLogin7Packet?: () => void
+}
+
+/**
+ * tedious asks for TLS, but when the server answers that it does not support it, tedious goes
+ * on and sends the login, password included, in the clear. With TLS on, a login that would go
+ * out unencrypted is stopped here instead, and the connection fails as a server without TLS.
+ */
+function refuseLoginWithoutTls(connection: unknown): void {
+  const tedious = connection as TediousLogin
+  const sendLogin = tedious.sendLogin7Packet
+  if (typeof sendLogin !== 'function') return
+  let secure = false
+  tedious.on('secure', () => (secure = true))
+  tedious.sendLogin7Packet = function (this: unknown) {
+    if (!secure) {
+      throw Object.assign(new Error('the server does not support secure connections'), {
+        code: 'HANDSHAKE_NO_SSL_SUPPORT',
+      })
+    }
+    sendLogin.call(this)
   }
 }
 

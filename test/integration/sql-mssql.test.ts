@@ -200,6 +200,23 @@ describe('sql connector on SQL Server', () => {
   })
 
   if (!REAL_URL) {
+    it('refuses to log in without TLS unless tls is off, and names the option', async () => {
+      const { tls: _off, ...withTls } = options
+      const insisting = sqlConnector.create(sqlConnector.options.parse(withTls), context)
+      const logins = tds!.logins()
+      try {
+        const error = await failure(insisting.check(AbortSignal.timeout(10_000)))
+        expect(error.kind).toBe('unreachable')
+        expect(error.message).toBe(
+          'the server does not accept TLS connections; enable TLS on it, or set tls: false',
+        )
+        // tedious alone would go on and send the password in the clear.
+        expect(tds!.logins()).toBe(logins)
+      } finally {
+        await insisting.close()
+      }
+    })
+
     it('sends every value as a typed parameter and never inside the statement text', async () => {
       const rule = compile(rules().byEmail.query, ['email'])
       const hostile = "x' OR 1=1 --"

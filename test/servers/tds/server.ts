@@ -36,6 +36,8 @@ export interface TdsServer {
   readonly received: ReceivedStatement[]
   /** How many ATTENTION (cancel) packets arrived. */
   attentions(): number
+  /** How many LOGIN7 packets arrived, accepted or not. */
+  logins(): number
   /** Closes the listener and drops every connection; `start` listens again on the same port. */
   stop(): Promise<void>
   start(): Promise<void>
@@ -80,6 +82,7 @@ export async function startTdsServer(options: TdsServerOptions): Promise<TdsServ
   const received: ReceivedStatement[] = []
   const sockets = new Set<Socket>()
   let attentions = 0
+  let logins = 0
   let server: Server | undefined
   let port = 0
 
@@ -99,6 +102,7 @@ export async function startTdsServer(options: TdsServerOptions): Promise<TdsServ
       for (const message of reader.push(chunk)) {
         if (message.type === PACKET.PRELOGIN) send(preloginReply())
         else if (message.type === PACKET.LOGIN7) {
+          logins++
           const login = parseLogin(message.payload)
           loggedIn = login.user === options.user && login.password === options.password
           if (!loggedIn) {
@@ -151,6 +155,7 @@ export async function startTdsServer(options: TdsServerOptions): Promise<TdsServ
     },
     received,
     attentions: () => attentions,
+    logins: () => logins,
     async stop() {
       const closing = server
       server = undefined
