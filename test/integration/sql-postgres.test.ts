@@ -187,6 +187,28 @@ describe('sql connector on PostgreSQL', () => {
     }
   })
 
+  it('closes every connection of its pool when the connector closes', async () => {
+    const own = sqlConnector.create(sqlConnector.options.parse(options), context)
+    const gateway = async (): Promise<number> => {
+      const { rows } = await server.sql(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        ['livelookup-gateway'],
+      )
+      return (rows[0] as { n: number }).n
+    }
+    const before = await gateway()
+    await Promise.all(
+      ['c1001', 'c1002', 'c1003'].map((id) => lookup(own, byId(), { customer_id: id }, ['id'])),
+    )
+    expect(await gateway()).toBeGreaterThan(before)
+
+    await own.close()
+    for (let i = 0; i < 100 && (await gateway()) > before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(await gateway()).toBe(before)
+  })
+
   it('fails fast while the server is down and recovers once it is back', async () => {
     expect(await lookup(connector, byId(), { customer_id: 'c1001' }, ['id'])).toHaveLength(1)
 
