@@ -7,10 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Connector } from '../../connectors/contract.js'
 import type { SalesforceRule } from '../../connectors/salesforce/rule.js'
 import { startConnectProxy, type ConnectProxy } from '../servers/connect-proxy.js'
-import {
-  makeTestCertificates,
-  type TestCertificates,
-} from '../servers/ldap-fixtures/certificates.js'
+import { makeTestCertificates, type TestCertificates } from '../servers/certificates.js'
 import { connectorFor, orgOptions, ruleOf, search } from '../servers/salesforce/harness.js'
 import { startTestOrg, type TestOrg } from '../servers/salesforce/org.js'
 import { connectorFailure } from '../harness/failure.js'

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { describeConnectorContract } from '../../connectors/contract-suite.js'
@@ -5,6 +9,7 @@ import type { Connector } from '../../connectors/contract.js'
 import { sqlConnector } from '../../connectors/sql/index.js'
 import type { SqlRule } from '../../connectors/sql/index.js'
 import type { PostgresServer } from '../servers/postgres.js'
+import { makeTestCertificates, type TestCertificates } from '../servers/certificates.js'
 import { startPostgres } from '../servers/postgres.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
 import { connectorFailure } from '../harness/failure.js'
@@ -228,5 +233,51 @@ describe('sql connector on PostgreSQL', () => {
       )
     }
     expect(answers.slice(1)).toEqual([1, 1])
+  })
+})
+
+describe('sql connector on PostgreSQL over TLS', () => {
+  let secure: PostgresServer
+  let folder: string
+  let certificates: TestCertificates
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'livelookup-pg-tls-'))
+    certificates = makeTestCertificates(folder)
+    secure = await startPostgres(certificates)
+    await secure.sql(`CREATE ROLE helpspot LOGIN PASSWORD 'pg-Secret-''42'`)
+  })
+  afterAll(async () => {
+    await secure?.destroy()
+    await rm(folder, { recursive: true, force: true })
+  })
+
+  const url = () =>
+    `postgres://helpspot:${encodeURIComponent(PASSWORD)}@127.0.0.1:${secure.port}/postgres`
+
+  it('trusts the server through the ca file, and refuses it without', async () => {
+    const trusting = sqlConnector.create(
+      sqlConnector.options.parse({ dialect: 'postgres', url: url(), ca: certificates.caFile }),
+      SQL_CONTEXT,
+    )
+    const doubting = sqlConnector.create(
+      sqlConnector.options.parse({ dialect: 'postgres', url: url() }),
+      SQL_CONTEXT,
+    )
+    try {
+      await trusting.check(AbortSignal.timeout(10_000))
+      const { rows } = await secure.sql(
+        'SELECT count(*)::int AS n FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) ' +
+          'WHERE ssl AND application_name = $1',
+        ['livelookup-gateway'],
+      )
+      expect((rows[0] as { n: number }).n).toBeGreaterThan(0)
+
+      const error = await failure(doubting.check(AbortSignal.timeout(10_000)))
+      expect(error.kind).toBe('unreachable')
+      expect(error.message).toMatch(/^cannot trust the server's certificate \([A-Z_]+\); set ca/)
+    } finally {
+      await trusting.close()
+      await doubting.close()
+    }
   })
 })

@@ -50,8 +50,17 @@ function runAs(): { uid: number; gid: number; wrap: (cmd: string[]) => string[] 
   return { uid, gid, wrap: (cmd) => ['runuser', '-u', 'postgres', '--', ...cmd] }
 }
 
-/** Creates a cluster with initdb in a temp folder and starts it on a free port. */
-export async function startPostgres(): Promise<PostgresServer> {
+/** Certificate and key PEM files for a server that also accepts TLS connections. */
+export interface PostgresTls {
+  readonly certFile: string
+  readonly keyFile: string
+}
+
+/**
+ * Creates a cluster with initdb in a temp folder and starts it on a free port; with `tls`, it
+ * accepts TLS connections too, with that certificate.
+ */
+export async function startPostgres(tls?: PostgresTls): Promise<PostgresServer> {
   const bin = binDir()
   const user = runAs()
   const dir = mkdtempSync(join(tmpdir(), 'livelookup-pg-'))
@@ -77,6 +86,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort()
   let child: ChildProcess | undefined
 
+  /** The server reads its key only when the key belongs to it and no one else may read it. */
+  function serverCertificate(files: PostgresTls): string[] {
+    const cert = join(dir, 'server.crt')
+    const key = join(dir, 'server.key')
+    writeFileSync(cert, readFileSync(files.certFile))
+    writeFileSync(key, readFileSync(files.keyFile), { mode: 0o600 })
+    for (const file of [cert, key]) if (user) chownSync(file, user.uid, user.gid)
+    return ['-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`]
+  }
+
   async function start(): Promise<void> {
     const args = [
       join(bin, 'postgres'),
@@ -90,6 +109,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       '127.0.0.1',
     ]
     const settings = ['-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=64MB']
+    if (tls) settings.push('-c', 'ssl=on', ...serverCertificate(tls))
     const cmd = (user?.wrap ?? ((c: string[]) => c))([...args, ...settings])
     child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
     child.stderr?.resume()

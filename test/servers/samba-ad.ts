@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
-import { makeTestCertificates } from './ldap-fixtures/certificates.js'
+import { makeTestCertificates } from './certificates.js'
 import { waitForPort } from './ports.js'
 
 const run = promisify(execFile)

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { makeTestCertificates } from './ldap-fixtures/certificates.js'
+import { makeTestCertificates } from './certificates.js'
 import { ldifRecord, personLdif } from './ldap-fixtures/ldif.js'
 import type { DirectoryPerson } from './ldap-fixtures/people.js'
 import { freePort, waitForPort } from './ports.js'
