@@ -217,6 +217,36 @@ describe('sql connector on SQL Server', () => {
       }
     })
 
+    it('renders NULL, decimals, money, booleans, dates, times, instants and GUIDs', async () => {
+      const rule = compile(
+        `SELECT {customer_id} AS id, NULL AS nothing, CAST(12.50 AS decimal(10,2)) AS balance,
+          CAST(-3.125 AS decimal(12,3)) AS owed, CAST(19.99 AS money) AS price,
+          CAST(1 AS bit) AS active, CAST('2024-02-29' AS date) AS joined,
+          CAST('13:14:15.25' AS time(3)) AS opens,
+          CAST('2024-02-29 13:14:15.5' AS datetime2(3)) AS seen,
+          CAST('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' AS uniqueidentifier) AS guid`,
+        ['customer_id'],
+      )
+      const wanted = ['id', 'nothing', 'balance', 'owed', 'price', 'active', 'joined', 'opens']
+      const [row] = await searchSql(connector, rule, { customer_id: 'c1001' }, [
+        ...wanted,
+        'seen',
+        'guid',
+      ])
+      expect(row).toEqual({
+        id: 'c1001',
+        nothing: '',
+        balance: '12.50',
+        owed: '-3.125',
+        price: '19.9900',
+        active: 'true',
+        joined: '2024-02-29',
+        opens: '13:14:15.250',
+        seen: '2024-02-29T13:14:15.500Z',
+        guid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+      })
+    })
+
     it('sends every value as a typed parameter and never inside the statement text', async () => {
       const rule = compile(rules().byEmail.query, ['email'])
       const hostile = "x' OR 1=1 --"

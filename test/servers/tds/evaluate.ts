@@ -1,5 +1,5 @@
 import type { ParameterValue } from './requests.js'
-import type { Cell, ResultColumn } from './tokens.js'
+import type { Cell, ResultColumn, TypedColumn } from './tokens.js'
 
 /** The fixture table the server answers from. */
 export interface FixtureTable {
@@ -34,8 +34,8 @@ type Parameters = Readonly<Record<string, ParameterValue>>
  * Evaluates the few statement shapes the tests send, honestly, against the fixture table:
  * `SET ROWCOUNT`, other `SET` options, `WAITFOR DELAY '00:00:05'`, and
  * `SELECT cols | COUNT(*) FROM table [WHERE col = @p | col LIKE @p ESCAPE 'c' [AND ...]]
- * [ORDER BY col]`, or `SELECT 1 AS name`. Anything else is a syntax error, as it would be for
- * a server that did not understand it.
+ * [ORDER BY col]`, or a row of constants (see `constants`). Anything else is a syntax error,
+ * as it would be for a server that did not understand it.
  */
 export function evaluate(text: string, parameters: Parameters, table: FixtureTable): Outcome {
   try {
@@ -88,7 +88,7 @@ function select(
   if (!found) throw new SqlFailure(102, 'Incorrect syntax near SELECT.')
   const [, list = '', from, where, orderBy, direction] = found
 
-  if (!from) return constants(list)
+  if (!from) return constants(list, parameters)
   if (from.toLowerCase() !== table.name.toLowerCase()) {
     throw new SqlFailure(208, `Invalid object name '${from}'.`)
   }
@@ -117,15 +117,69 @@ function select(
   }
 }
 
-function constants(list: string): Outcome {
-  const items = list.split(',').map((item) => /^(\d+)\s+AS\s+(\w+)$/i.exec(item.trim()))
-  if (items.some((item) => !item)) throw new SqlFailure(102, 'Incorrect syntax near SELECT.')
+/**
+ * A row of values without a table: `1 AS n`, `@p1 AS id`, `NULL AS nothing` and
+ * `CAST('2024-02-29' AS date) AS joined`, for the types `TypedColumn` lists.
+ */
+function constants(list: string, parameters: Parameters): Outcome {
+  const cells = topLevelItems(list).map((item) => constant(item, parameters))
   return {
     kind: 'rows',
-    columns: items.map((item) => ({ name: item![2]!, type: 'int' as const })),
-    rows: [items.map((item) => Number(item![1]))],
+    columns: cells.map((cell) => cell.column),
+    rows: [cells.map((cell) => cell.value)],
     waitMs: 0,
   }
+}
+
+const CAST =
+  /^CAST\(\s*('[^']*'|-?\d+(?:\.\d+)?)\s+AS\s+(\w+)(?:\((\d+)(?:,\s*(\d+))?\))?\s*\)\s+AS\s+(\w+)$/i
+
+const CAST_TYPES: Readonly<Record<string, TypedColumn>> = {
+  bit: 'bit',
+  decimal: 'decimal',
+  numeric: 'decimal',
+  money: 'money',
+  date: 'date',
+  time: 'time',
+  datetime2: 'datetime2',
+  uniqueidentifier: 'guid',
+}
+
+function constant(item: string, parameters: Parameters): { column: ResultColumn; value: Cell } {
+  const number = /^(\d+)\s+AS\s+(\w+)$/i.exec(item)
+  if (number) return { column: { name: number[2]!, type: 'int' }, value: Number(number[1]) }
+  const named = /^(@\w+|NULL)\s+AS\s+(\w+)$/i.exec(item)
+  if (named) {
+    const value = /^NULL$/i.test(named[1]!) ? null : valueOf(named[1]!, parameters)
+    const cell = value === null || typeof value === 'number' ? value : String(value)
+    return { column: { name: named[2]!, type: 'nvarchar' }, value: cell }
+  }
+  const cast = CAST.exec(item)
+  const type = cast && CAST_TYPES[cast[2]!.toLowerCase()]
+  if (!cast || !type) throw new SqlFailure(102, `Incorrect syntax near '${item.slice(0, 30)}'.`)
+  const [, literal = '', , first, second, name = ''] = cast
+  const sized =
+    type === 'decimal' ? { precision: Number(first ?? 18), scale: Number(second ?? 0) } : {}
+  const scale = type === 'time' || type === 'datetime2' ? { scale: Number(first ?? 7) } : {}
+  const column = { name, type, ...sized, ...scale }
+  return { column, value: literal.replace(/^'|'$/g, '') }
+}
+
+/** The items of a select list, split at commas outside parentheses. */
+function topLevelItems(list: string): string[] {
+  const items: string[] = []
+  let depth = 0
+  let start = 0
+  for (let at = 0; at < list.length; at++) {
+    if (list[at] === '(') depth++
+    else if (list[at] === ')') depth--
+    else if (list[at] === ',' && depth === 0) {
+      items.push(list.slice(start, at).trim())
+      start = at + 1
+    }
+  }
+  items.push(list.slice(start).trim())
+  return items
 }
 
 function columnIndex(table: FixtureTable, name: string): number {
