@@ -96,6 +96,17 @@ describe('livelookup command line', () => {
     expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
   })
 
+  it('reads positional values in the order cli.positional gives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
+    const file = join(dir, 'gateway.yaml')
+    const reordered = 'cli:\n  positional: [email, customer_id]\nsources:'
+    await writeFile(file, PROTOCOL_CONFIG.replace('sources:', reordered))
+
+    const run = await livelookup(['lookup', '--config', file, 'bill@sampleinc.com', ''])
+    expect(run.code, run.stderr).toBe(0)
+    expect(customersOf(run.stdout).map((c) => c.customer_id)).toEqual(['12335'])
+  })
+
   it('takes HelpSpot 5.3 named options, bare flags as empty, unknown ones ignored', async () => {
     const run = await livelookup([
       'lookup',

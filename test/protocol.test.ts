@@ -95,6 +95,16 @@ describe('HelpSpot Live Lookup over HTTP', () => {
     expect(customersOf(xml).map((c) => c.customer_id)).toEqual(['12335'])
   })
 
+  it('answers an automation call, its request row encoded once, with exactly one', async () => {
+    const query =
+      'source_id=0&xRequest=12345&customer_id=&first_name=Bill&last_name=Jones' +
+      '&email=bill%40sampleinc.com&phone=&sUserId=&sFirstName=Bill&sLastName=Jones' +
+      '&sEmail=bill%40sampleinc.com&sPhone=&xStatus=1&xCategory=2&xPersonAssignedTo=7' +
+      `&Custom1=100%25+sure&${KEY}`
+    const xml = await (await gateway.request(`/livelookup/customers?${query}`)).text()
+    expect(customersOf(xml).map((c) => c.customer_id)).toEqual(['12335'])
+  })
+
   it('serves the first source at /livelookup and never picks a source by source_id', async () => {
     const query = `source_id=1&customer_id=12335&first_name=&last_name=&email=&phone=&${KEY}`
     const xml = await (await gateway.request(`/livelookup?${query}`)).text()

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { ConnectorError } from '../../src/errors.js'
+import { testLogger } from '../../test/harness/secrets.js'
+import { sqlConnector } from './index.js'
 import { sqlOptionsSchema } from './options.js'
 import { loadSettings, resolveSettings } from './settings.js'
 
@@ -59,6 +61,17 @@ describe('sql options and settings', () => {
     expect(
       (await loadSettings(parse({ dialect: 'mysql', host: 'db', tls: 'false' }), '.')).tls,
     ).toBe(false)
+  })
+
+  it('warns once at start when TLS is off, and only then', async () => {
+    const { logger, logs } = testLogger('info')
+    const context = { name: 'crm', logger, configDir: '.', timeoutMs: 1_000 }
+    const plain = sqlConnector.create(parse({ dialect: 'mysql', host: 'db', tls: false }), context)
+    const secure = sqlConnector.create(parse({ dialect: 'mysql', host: 'db' }), context)
+    expect(logs).toEqual([
+      expect.objectContaining({ level: 'warn', event: 'sql_tls_disabled', dialect: 'mysql' }),
+    ])
+    await Promise.all([plain.close(), secure.close()])
   })
 
   it('reports an unreadable CA file by name', async () => {
