@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js'
 import { interpolate, type MissingVariable } from './interpolate.js'
 import {
   connectorCommonShape,
+  DEFAULT_DEADLINE_MS,
   ruleWhen,
   topSchema,
   UNMAPPED_ATTRIBUTES,
@@ -173,7 +174,8 @@ function checkConnectorsAlone(
   const connectors = isPlainObject(raw) ? raw.connectors : undefined
   if (!isPlainObject(connectors)) return
   for (const [name, connector] of Object.entries(connectors)) {
-    if (isPlainObject(connector)) loadConnector(name, connector, definitions, 5_000, problems)
+    if (!isPlainObject(connector)) continue
+    loadConnector(name, connector, definitions, DEFAULT_DEADLINE_MS, problems)
   }
 }
 

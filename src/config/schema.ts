@@ -3,6 +3,9 @@ import { z } from 'zod'
 
 import { count, duration } from './fields.js'
 
+/** The lookup deadline when `server.deadline` is not set. */
+export const DEFAULT_DEADLINE_MS = 5_000
+
 /** HelpSpot's element names: letters, digits and `_`, starting with a letter. */
 export const ELEMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
 
@@ -56,7 +59,7 @@ export const serverSchema = z
     /** Proxies whose X-Forwarded-For is believed. */
     trustProxies: z.array(cidr).default([]),
     /** Overall time for one lookup, fan-out included. */
-    deadline: duration.default(5_000),
+    deadline: duration.default(DEFAULT_DEADLINE_MS),
     /** Per-client requests per second (token bucket); 0 turns rate limiting off. */
     rateLimit: z
       .object({ perSecond: count.default(50), burst: count.default(100) })
