@@ -12,7 +12,8 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 # Run: only the compiled gateway, its production dependencies and the demo config.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+# The port inside the container is fixed, whatever server.port says: map it with -p.
+ENV NODE_ENV=production LIVELOOKUP_PORT=8080
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -22,6 +23,6 @@ USER node
 EXPOSE 8080
 # Mount your config at /etc/livelookup/gateway.yaml and set LIVELOOKUP_CONFIG to it.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:' + (process.env.LIVELOOKUP_PORT || 8080) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:' + process.env.LIVELOOKUP_PORT + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["serve"]
