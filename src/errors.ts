@@ -64,7 +64,7 @@ export class RequestError extends Error {
   override readonly name = 'RequestError'
 
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429,
     readonly code: string,
     message: string,
   ) {

@@ -100,6 +100,28 @@ describe('hostile input at the HTTP edge', () => {
     }
   })
 
+  it('refuses a POST body that is not a form with a 415, and reads one that is', async () => {
+    const post = (type: string, body: string) =>
+      gateway.request(`/livelookup/customers?${KEY}`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      })
+    const json = await post('application/json', '{"customer_id":"12334"}')
+    expect(json.status).toBe(415)
+    expect(await json.text()).toBe(
+      'send POST parameters as application/x-www-form-urlencoded, as HelpSpot does',
+    )
+    const multipart = await post('multipart/form-data; boundary=x', '--x--')
+    expect(multipart.status).toBe(415)
+
+    for (const type of ['application/x-www-form-urlencoded; charset=UTF-8', 'text/plain']) {
+      const form = await post(type, 'customer_id=12334')
+      expect(form.status, type).toBe(200)
+      expect(customersOf(await form.text()).map((c) => c.customer_id)).toEqual(['12334'])
+    }
+  })
+
   it('refuses malformed percent-encoding with a 400', async () => {
     const response = await gateway.request(`/livelookup/customers?customer_id=%E0%A4%A&${KEY}`)
     expect(response.status).toBe(400)

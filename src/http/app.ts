@@ -173,8 +173,22 @@ async function readParams(c: Context): Promise<RawParams> {
   return params
 }
 
-/** The form body; a caller that hangs up halfway has made a mistake, not the gateway. */
+/** Body types read as a form: the form type itself, and plain text holding the same string. */
+const FORM = /^(?:application\/x-www-form-urlencoded|text\/plain)\s*(?:;|$)/i
+
+/**
+ * The form body. A body of another type (JSON, multipart, XML) is refused rather than misread
+ * as a form, and a caller that hangs up halfway has made a mistake, not the gateway.
+ */
 async function bodyOf(c: Context): Promise<string> {
+  const type = c.req.header('content-type')
+  if (type && !FORM.test(type)) {
+    throw new RequestError(
+      415,
+      'not_a_form',
+      'send POST parameters as application/x-www-form-urlencoded, as HelpSpot does',
+    )
+  }
   try {
     return await c.req.text()
   } catch {
