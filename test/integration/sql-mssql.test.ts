@@ -9,7 +9,7 @@ import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/
 import type { TdsServer } from '../servers/tds/server.js'
 import { startTdsServer } from '../servers/tds/server.js'
 import { connectorFailure } from '../harness/failure.js'
-import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { compileSql, NO_TLS, refusedWithoutTls, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 /**
  * Runs against the TDS test server, or against a real SQL Server when MSSQL_URL is set
@@ -201,20 +201,11 @@ describe('sql connector on SQL Server', () => {
 
   if (!REAL_URL) {
     it('refuses to log in without TLS unless tls is off, and names the option', async () => {
-      const { tls: _off, ...withTls } = options
-      const insisting = sqlConnector.create(sqlConnector.options.parse(withTls), context)
       const logins = tds!.logins()
-      try {
-        const error = await failure(insisting.check(AbortSignal.timeout(10_000)))
-        expect(error.kind).toBe('unreachable')
-        expect(error.message).toBe(
-          'the server does not accept TLS connections; enable TLS on it, or set tls: false',
-        )
-        // tedious alone would go on and send the password in the clear.
-        expect(tds!.logins()).toBe(logins)
-      } finally {
-        await insisting.close()
-      }
+      const error = await refusedWithoutTls(options)
+      expect(error).toMatchObject({ kind: 'unreachable', message: NO_TLS })
+      // tedious alone would go on and send the password in the clear.
+      expect(tds!.logins()).toBe(logins)
     })
 
     it('renders NULL, decimals, money, booleans, dates, times, instants and GUIDs', async () => {

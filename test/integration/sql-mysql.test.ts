@@ -8,7 +8,7 @@ import type { MariadbServer } from '../servers/mariadb.js'
 import { startMariadb } from '../servers/mariadb.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
 import { connectorFailure } from '../harness/failure.js'
-import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { compileSql, NO_TLS, refusedWithoutTls, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 const PASSWORD = "my-Secret-'42"
 let server: MariadbServer
@@ -173,17 +173,8 @@ describe('sql connector on MariaDB', () => {
   })
 
   it('reports a server refusing TLS as unreachable, naming the tls option', async () => {
-    const { tls: _off, ...withTls } = options
-    const insisting = sqlConnector.create(sqlConnector.options.parse(withTls), context)
-    try {
-      const error = await failure(insisting.check(AbortSignal.timeout(10_000)))
-      expect(error.kind).toBe('unreachable')
-      expect(error.message).toBe(
-        'the server does not accept TLS connections; enable TLS on it, or set tls: false',
-      )
-    } finally {
-      await insisting.close()
-    }
+    const error = await refusedWithoutTls(options)
+    expect(error).toMatchObject({ kind: 'unreachable', message: NO_TLS })
   })
 
   it('fails fast while the server is down and recovers once it is back', async () => {

@@ -13,7 +13,7 @@ import { makeTestCertificates, type TestCertificates } from '../servers/certific
 import { startPostgres } from '../servers/postgres.js'
 import { PEOPLE_COLUMNS, PEOPLE_MAP, peopleRules, SQL_PEOPLE } from '../servers/tds/fixtures.js'
 import { connectorFailure } from '../harness/failure.js'
-import { compileSql, searchSql, SQL_CONTEXT } from './sql-under-test.js'
+import { compileSql, NO_TLS, refusedWithoutTls, searchSql, SQL_CONTEXT } from './sql-under-test.js'
 
 const PASSWORD = "pg-Secret-'42"
 let server: PostgresServer
@@ -179,17 +179,8 @@ describe('sql connector on PostgreSQL', () => {
   })
 
   it('reports a server refusing TLS as unreachable, naming the tls option', async () => {
-    const { tls: _off, ...withTls } = options
-    const insisting = sqlConnector.create(sqlConnector.options.parse(withTls), context)
-    try {
-      const error = await failure(insisting.check(AbortSignal.timeout(10_000)))
-      expect(error.kind).toBe('unreachable')
-      expect(error.message).toBe(
-        'the server does not accept TLS connections; enable TLS on it, or set tls: false',
-      )
-    } finally {
-      await insisting.close()
-    }
+    const error = await refusedWithoutTls(options)
+    expect(error).toMatchObject({ kind: 'unreachable', message: NO_TLS })
   })
 
   it('closes every connection of its pool when the connector closes', async () => {
