@@ -41,7 +41,8 @@ describe('toLookupInput', () => {
   it('decodes s*, x* and Custom<N> values a second time, and core fields only once', () => {
     const input = toLookupInput(
       parseQueryString(
-        'email=a%2540b.com&sEmail=bob%2540example.com&xCategory=Sales%2520EU&Custom3=New%2BYork&Custom4=50%25',
+        'email=a%2540b.com&sEmail=bob%2540example.com&xCategory=Sales%2520EU' +
+          '&Custom3=New%2BYork&Custom4=50%25',
       ),
     )
     expect(input).toMatchObject({

@@ -7,10 +7,14 @@ connectors:
   people:
     type: memory
     records:
-      - { id: "12334", first: Bob, last: Jones, email: bjones@sampleinc.com, phone: 845-555-4278, city: New York, company: Sample Inc, vip: "yes" }
-      - { id: "12335", first: Bill, last: Jones, email: bill@sampleinc.com, phone: 845-555-0000, city: Boston, company: Sample Inc }
-      - { id: "12336", first: Nomail, last: Jones, email: "", phone: 845-555-1111, city: Albany, company: Sample Inc }
-      - { id: "500", first: Zoë, last: Ångström, email: zoe@example.org, phone: "", city: Malmö, company: "Smith & Wesson <Ltd>" }
+      - { id: "12334", first: Bob, last: Jones, email: bjones@sampleinc.com, phone: 845-555-4278,
+          city: New York, company: Sample Inc, vip: "yes" }
+      - { id: "12335", first: Bill, last: Jones, email: bill@sampleinc.com, phone: 845-555-0000,
+          city: Boston, company: Sample Inc }
+      - { id: "12336", first: Nomail, last: Jones, email: "", phone: 845-555-1111, city: Albany,
+          company: Sample Inc }
+      - { id: "500", first: Zoë, last: Ångström, email: zoe@example.org, phone: "", city: Malmö,
+          company: "Smith & Wesson <Ltd>" }
     rules:
       - when: [customer_id]
         match: { id: "{customer_id}" }

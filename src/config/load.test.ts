@@ -95,7 +95,8 @@ describe('config loading', () => {
   it('reports a rule whose placeholder is not among its inputs at the rule key', () => {
     const yaml = BOOK.replace('match: { email: "{email}" }', 'match: { email: "{mail}" }')
     expect(problemsOf(yaml)).toEqual([
-      `${FILE}:8: connectors.book.rules.0.match.email: placeholder {mail} is not listed in the rule's when`,
+      `${FILE}:8: connectors.book.rules.0.match.email: ` +
+        "placeholder {mail} is not listed in the rule's when",
     ])
   })
 
