@@ -41,16 +41,19 @@ function livelookup(
   })
 }
 
+/** Writes `yaml` into a new temp folder as `name`; returns the file's path. */
+async function configFile(yaml: string, name = 'gateway.yaml'): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'livelookup-cli-')), name)
+  await writeFile(file, yaml)
+  return file
+}
+
 describe('livelookup command line', () => {
   let config: string
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    config = join(dir, 'gateway.yaml')
-    const withCustomFields = PROTOCOL_CONFIG.replace(
-      'sources:',
-      'cli:\n  customFields: [4, 1]\nsources:',
+    config = await configFile(
+      PROTOCOL_CONFIG.replace('sources:', 'cli:\n  customFields: [4, 1]\nsources:'),
     )
-    await writeFile(config, withCustomFields)
   })
 
   it('takes HelpSpot 5.2 positional arguments, empty ones passed as empty strings', async () => {
@@ -76,9 +79,9 @@ describe('livelookup command line', () => {
       '      - when: [customer_id]',
       '      - when: [Custom1]\n        match: { city: "{Custom1}" }\n      - when: [customer_id]',
     )
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'gateway.yaml')
-    await writeFile(file, cityOnly.replace('sources:', 'cli:\n  customFields: [4, 1]\nsources:'))
+    const file = await configFile(
+      cityOnly.replace('sources:', 'cli:\n  customFields: [4, 1]\nsources:'),
+    )
 
     const run = await livelookup([
       'lookup',
@@ -97,10 +100,8 @@ describe('livelookup command line', () => {
   })
 
   it('reads positional values in the order cli.positional gives', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'gateway.yaml')
     const reordered = 'cli:\n  positional: [email, customer_id]\nsources:'
-    await writeFile(file, PROTOCOL_CONFIG.replace('sources:', reordered))
+    const file = await configFile(PROTOCOL_CONFIG.replace('sources:', reordered))
 
     const run = await livelookup(['lookup', '--config', file, 'bill@sampleinc.com', ''])
     expect(run.code, run.stderr).toBe(0)
@@ -201,10 +202,7 @@ describe('livelookup command line', () => {
   })
 
   it('prints well-formed XML and the problem on stderr when every connector fails', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'gateway.yaml')
-    await writeFile(
-      file,
+    const file = await configFile(
       PROTOCOL_CONFIG.replace(
         '  people:\n    type: memory',
         '  people:\n    type: memory\n    fail: unreachable',
@@ -218,9 +216,7 @@ describe('livelookup command line', () => {
   })
 
   it('prints config problems with file, line and path, and exits 2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'broken.yaml')
-    await writeFile(file, 'server:\n  port: high\nconnectors: {}\n')
+    const file = await configFile('server:\n  port: high\nconnectors: {}\n', 'broken.yaml')
 
     const run = await livelookup(['check', '--config', file])
     expect(run.code).toBe(2)
@@ -228,10 +224,7 @@ describe('livelookup command line', () => {
   })
 
   it('checks every connector and exits non-zero when one fails', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'gateway.yaml')
-    await writeFile(
-      file,
+    const file = await configFile(
       PROTOCOL_CONFIG.replace(
         '  codes:\n    type: memory',
         '  codes:\n    type: memory\n    fail: auth',
@@ -271,9 +264,10 @@ describe('livelookup command line', () => {
   })
 
   it('serves on loopback only, and says so, when no key is configured', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'livelookup-cli-'))
-    const file = join(dir, 'open.yaml')
-    await writeFile(file, PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'host: 0.0.0.0'))
+    const file = await configFile(
+      PROTOCOL_CONFIG.replace('keys: ["right-key-123"]', 'host: 0.0.0.0'),
+      'open.yaml',
+    )
     const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0'])
     let stdout = ''
     let stderr = ''

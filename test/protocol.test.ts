@@ -52,7 +52,8 @@ describe('HelpSpot Live Lookup over HTTP', () => {
 
     expect(xml).toContain('<livelookup version="1.0" columns="first_name,last_name,email">')
     expect(xml).toContain(
-      '<admin_link><![CDATA[<a href="https://crm.example.com/c/12334">Open Sample Inc in CRM</a>]]></admin_link>',
+      '<admin_link><![CDATA[<a href="https://crm.example.com/c/12334">' +
+        'Open Sample Inc in CRM</a>]]></admin_link>',
     )
   })
 

@@ -42,9 +42,11 @@ sources:
 
 const RULES_AND_MAP = `rules:
   - when: [email]
-    soql: SELECT Id, FirstName, LastName, Email, Phone, Account.Name FROM Contact WHERE Email = {email}
+    soql: SELECT Id, FirstName, LastName, Email, Phone, Account.Name FROM Contact
+      WHERE Email = {email}
   - when: [last_name]
-    sosl: FIND {last_name%} IN NAME FIELDS RETURNING Contact(Id, FirstName, LastName, Email, Account.Name)
+    sosl: FIND {last_name%} IN NAME FIELDS
+      RETURNING Contact(Id, FirstName, LastName, Email, Account.Name)
 map: { customer_id: Id, first_name: FirstName, last_name: LastName, email: Email,
        phone: Phone, organization: Account.Name }`
 

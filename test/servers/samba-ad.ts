@@ -52,7 +52,8 @@ async function ensurePortFree(port: number): Promise<void> {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         new Error(
-          `Samba AD needs 127.0.0.1:${port}, which is taken (${error.code}); stop whatever listens there`,
+          `Samba AD needs 127.0.0.1:${port}, which is taken (${error.code}); ` +
+            'stop whatever listens there',
         ),
       ),
     )

@@ -75,8 +75,11 @@ function valueOf(token: string, parameters: Parameters): ParameterValue {
   return parameters[token.slice(1)] ?? null
 }
 
-const SELECT =
-  /^SELECT\s+(.+?)(?:\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?)?)?$/is
+const SELECT = new RegExp(
+  String.raw`^SELECT\s+(.+?)(?:\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?` +
+    String.raw`(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?)?)?$`,
+  'is',
+)
 
 function select(
   statement: string,
