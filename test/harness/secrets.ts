@@ -15,6 +15,10 @@ export const TEST_SECRETS: readonly string[] = [
   'gw-key-Zr4T9wq1',
   'near-miss-key-Pd61',
   'example-key-0123456789',
+  'first-key-0123',
+  'second-key-4567',
+  'metrics-key-123',
+  'test-key-3b9c',
   // Directory service accounts and users.
   'ldap-pw-Bv83Qsd',
   'Svc-Helpspot-Passw0rd1',
