@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 import { recordOutput } from './harness/secrets.js'
+import { freePort } from './servers/ports.js'
 import { customersOf, optionsOf } from './harness/xml.js'
 import { PROTOCOL_CONFIG } from './fixtures.js'
 
@@ -261,6 +262,58 @@ describe('livelookup command line', () => {
     expect(run.stdout).toContain(
       'support_level: https://gw.example.com/k/right-key-123/ajax/support_level',
     )
+  })
+
+  it('drops a lookup still running when the shutdown grace period ends, and exits 0', async () => {
+    const file = await configFile(`
+server: { keys: ["grace-key-123"], deadline: 20s, shutdownGrace: 300ms }
+connectors:
+  slow:
+    type: memory
+    delay: 15s
+    records: [{ id: "1", email: ann@example.com }]
+    rules: [{ when: [email], match: { email: "{email}" } }]
+    map: { customer_id: id, email: email }
+sources:
+  customers: { connectors: [slow] }
+`)
+    const port = await freePort()
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', `${port}`])
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.resume()
+    const base = `http://127.0.0.1:${port}`
+    const inFlight = async (): Promise<string> => {
+      const metrics = await fetch(`${base}/metrics?key=grace-key-123`).then(
+        (answer) => answer.text(),
+        () => '',
+      )
+      return /livelookup_lookups_in_flight\{source="customers"\} (\d+)/.exec(metrics)?.[1] ?? ''
+    }
+    try {
+      while (
+        !(await fetch(`${base}/healthz`).then(
+          (answer) => answer.ok,
+          () => false,
+        ))
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const slow = fetch(`${base}/livelookup/customers?email=ann%40example.com&key=grace-key-123`)
+      const dropped = slow.then(
+        () => 'answered',
+        () => 'dropped',
+      )
+      while ((await inFlight()) !== '1') await new Promise((resolve) => setTimeout(resolve, 50))
+
+      child.kill('SIGTERM')
+      const [code] = (await once(child, 'exit')) as [number]
+      expect(code).toBe(0)
+      expect(await dropped).toBe('dropped')
+      expect(stdout).toContain('"msg":"grace period over: dropping requests"')
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
   })
 
   it('serves on loopback only, and says so, when no key is configured', async () => {

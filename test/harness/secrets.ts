@@ -19,6 +19,7 @@ export const TEST_SECRETS: readonly string[] = [
   'second-key-4567',
   'metrics-key-123',
   'test-key-3b9c',
+  'grace-key-123',
   // Directory service accounts and users.
   'ldap-pw-Bv83Qsd',
   'Svc-Helpspot-Passw0rd1',
