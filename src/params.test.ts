@@ -61,6 +61,14 @@ describe('toLookupInput', () => {
     expect(input).toEqual({ first_name: 'Bob', last_name: 'Jo nes' })
   })
 
+  it('replaces half a surrogate pair, which no backend can take, and keeps whole pairs', () => {
+    const params = new Map([
+      ['last_name', 'A\ud800b'],
+      ['first_name', '\udc00Zoë😀'],
+    ])
+    expect(toLookupInput(params)).toEqual({ last_name: 'A\ufffdb', first_name: '\ufffdZoë😀' })
+  })
+
   it('never treats the caller key as an input', () => {
     expect(toLookupInput(parseQueryString('key=secret&email=a%40b.com'))).toEqual({
       email: 'a@b.com',

@@ -48,15 +48,21 @@ export function printable(name: string): string {
 /** Names whose values HelpSpot's browser side encodes twice. */
 const DOUBLE_ENCODED = /^(?:[sx][A-Z]\w*|Custom\d+)$/
 const PERCENT_SEQUENCE = /%[0-9A-Fa-f]{2}/
-/** Control characters, NUL included: never part of a name, an email or a phone number. */
-const CONTROL = /[\u0000-\u001f\u007f]+/g
+/**
+ * Control characters, NUL included, which are never part of a name, an email or a phone
+ * number; and half a UTF-16 pair (possible in JSON on stdin), which no backend can take.
+ */
+const UNUSABLE =
+  /[\u0000-\u001f\u007f]+|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const replaceUnusable = (found: string): string => (found.charCodeAt(0) < 0xd800 ? ' ' : '\ufffd')
 
 /** Parameters that are never inputs: the caller's key is a secret, not a search value. */
 const NOT_INPUTS = new Set(['key'])
 
 /**
  * Turns raw parameters into a lookup input: the second decoding of `s*`, `x*` and `Custom<N>`
- * values undone, control characters removed, values trimmed, empty ones left out.
+ * values undone, control characters removed, lone surrogates replaced, values trimmed, empty ones
+ * left out.
  */
 export function toLookupInput(params: RawParams): LookupInput {
   // No prototype: a parameter named `constructor` or `__proto__` is a value like any other.
@@ -66,7 +72,7 @@ export function toLookupInput(params: RawParams): LookupInput {
     if (NOT_INPUTS.has(name)) continue
     let value = raw
     if (DOUBLE_ENCODED.test(name) && PERCENT_SEQUENCE.test(value)) value = decodeOnceMore(value)
-    value = value.replace(CONTROL, ' ').trim()
+    value = value.replace(UNUSABLE, replaceUnusable).trim()
     if (value) input[name] = value
   }
   return input
