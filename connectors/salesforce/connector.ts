@@ -95,13 +95,14 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
       return await this.attempt(renewed, signal, work)
     } catch (error) {
       if (!isExpiredSession(error)) throw error
-      throw new ConnectorError(
+      const refused = new ConnectorError(
         'auth',
         'Salesforce refused a freshly renewed session (INVALID_SESSION_ID)',
-        {
-          cause: error,
-        },
+        { cause: error },
       )
+      // Logging in again at once would only be refused again, and spend the login limit.
+      this.sessions.refuse(renewed, refused)
+      throw refused
     }
   }
 
@@ -117,7 +118,8 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
       return await untilAborted(work(useTransport(connection, transport)), signal)
     } catch (error) {
       if (isExpiredSession(error)) throw error
-      throw apiFailure({ error, status: transport.lastStatus, signal, secrets: this.secrets })
+      const secrets = [...this.secrets, accessToken]
+      throw apiFailure({ error, status: transport.lastStatus, signal, secrets })
     }
   }
 

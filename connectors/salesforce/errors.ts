@@ -11,8 +11,11 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ETIMEDOUT',
   'EPIPE',
+  'EPROTO',
 ])
 const MAX_DETAIL = 240
+/** An access token echoed back in an answer, whatever the session it belongs to. */
+const BEARER = /(Bearer\s+)\S+/gi
 
 /** What went wrong, as much as jsforce and the transport tell. */
 interface Failure {
@@ -75,7 +78,7 @@ function commonFailure(failure: Failure, action: string): ConnectorError | undef
     })
   }
   const errno = (error as NodeJS.ErrnoException | undefined)?.code
-  if (errno && NETWORK_CODES.has(errno)) {
+  if (errno && (NETWORK_CODES.has(errno) || errno.startsWith('ERR_SSL_'))) {
     return new ConnectorError(
       'unreachable',
       `cannot reach Salesforce for the ${action} (${errno})`,
@@ -108,9 +111,14 @@ function commonFailure(failure: Failure, action: string): ConnectorError | undef
 const SOAP_LOGIN_FAULT =
   /^(INVALID_\w+|LOGIN_\w+|\w*PASSWORD\w*|API_DISABLED_FOR_ORG|API_CURRENTLY_DISABLED):/
 
-/** Turns a failed login into a ConnectorError; anything the server refused is kind `auth`. */
+/**
+ * Turns a failed login into a ConnectorError. Only a refusal of the credentials is kind `auth`
+ * (remembered for a while, so a wrong password is not tried again at once): a SOAP login fault,
+ * or an OAuth error answered with a 4xx status. Anything else, an answer that is not a login
+ * answer at all say, is `internal`, and the next lookup tries again.
+ */
 export function loginFailure(failure: Failure): ConnectorError {
-  const { error } = failure
+  const { error, status } = failure
   if (error instanceof Error && SOAP_LOGIN_FAULT.test(error.message) && !failure.signal.aborted) {
     return new ConnectorError('auth', `Salesforce login failed: ${detail(failure)}`, {
       cause: error,
@@ -118,9 +126,12 @@ export function loginFailure(failure: Failure): ConnectorError {
   }
   const common = commonFailure(failure, 'login')
   if (common) return common
-  return new ConnectorError('auth', `Salesforce login failed: ${detail(failure)}`, {
-    cause: failure.error,
-  })
+  const refused = status !== undefined && status >= 400 && status < 500
+  return new ConnectorError(
+    refused ? 'auth' : 'internal',
+    `Salesforce login failed: ${detail(failure)}`,
+    { cause: error },
+  )
 }
 
 /** Turns a failed query or search into a ConnectorError of the right kind. */
@@ -149,6 +160,7 @@ function detail({ error, secrets }: Failure): string {
   const message = error instanceof Error ? error.message : String(error)
   let text = code && !message.startsWith(code) ? `${code}: ${message}` : message
   for (const secret of secrets) if (secret) text = text.split(secret).join('***')
+  text = text.replace(BEARER, '$1***')
   text = text.replace(/\s+/g, ' ').trim()
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}...` : text || 'no reason given'
 }

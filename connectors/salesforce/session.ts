@@ -38,6 +38,12 @@ export class SessionCache {
     if (this.current === stale) this.current = undefined
   }
 
+  /** Drops `session`, which Salesforce refused, and fails every `get` for a while with `error`. */
+  refuse(session: Session, error: ConnectorError): void {
+    this.forget(session)
+    this.refused = { error, until: Date.now() + LOGIN_RETRY_MS }
+  }
+
   /** Cancels a login in progress; every later `get` fails. */
   close(): void {
     this.closing.abort()

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import type { Connector } from '../../connectors/contract.js'
 import type { SalesforceRule } from '../../connectors/salesforce/rule.js'
+import { LOGIN_RETRY_MS } from '../../connectors/salesforce/session.js'
 import { connectorFor, orgOptions, ruleOf, search } from '../servers/salesforce/harness.js'
 import { startTestOrg, type TestOrg } from '../servers/salesforce/org.js'
 import { connectorFailure } from '../harness/failure.js'
@@ -200,6 +201,18 @@ describe('salesforce sessions', () => {
     })
     expect(tokenRequests()).toHaveLength(2)
     expect(queries()).toHaveLength(3)
-    expect(await findBob(connector)).toBe('c1001')
+
+    // Remembered like a refused login: no new login until the retry time has passed.
+    const again = await connectorFailure(findBob(connector))
+    expect(again.message).toBe(error.message)
+    expect(tokenRequests()).toHaveLength(2)
+    const later = Date.now() + LOGIN_RETRY_MS + 1
+    vi.spyOn(Date, 'now').mockReturnValue(later)
+    try {
+      expect(await findBob(connector)).toBe('c1001')
+    } finally {
+      vi.restoreAllMocks()
+    }
+    expect(tokenRequests()).toHaveLength(3)
   })
 })
