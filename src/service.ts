@@ -80,27 +80,40 @@ export class Service {
       return false
     }
 
-    const { live, retired } = startConnectors(config, this.logger, this.gateway.connectors)
     const previous = this.gateway.config
+    const cacheChanges =
+      JSON.stringify(previous.cache) !== JSON.stringify(config.cache) ||
+      previous.server.deadline !== config.server.deadline
+    let cache: LookupCache | undefined
+    let started: ReturnType<typeof startConnectors>
+    try {
+      if (cacheChanges)
+        cache = LookupCache.create(config.cache, this.logger, config.server.deadline)
+      started = startConnectors(config, this.logger, this.gateway.connectors)
+    } catch (error) {
+      // Nothing has changed yet: the old config keeps serving.
+      void cache?.close()
+      const problem = error instanceof Error ? error.message : String(error)
+      this.logger.error({ problems: [problem] }, 'config reload refused')
+      return false
+    }
+
+    const { live, retired } = started
     this.health.settings = breakerSettings(config)
     this.gateway = new Gateway(config, live, this.health)
-    this.replaceCache(previous, config)
+    if (cacheChanges) {
+      void this.lookupCache?.close()
+      this.lookupCache = cache
+    }
     this.logger.info(
       { connectors: [...live.keys()], replaced: retired.map((r) => r.settings.name) },
       'config reloaded',
     )
-    setTimeout(() => void closeConnectors(retired, this.logger), config.server.deadline).unref()
+    // Lookups that started before the swap run under the old deadline, those just after it
+    // under the new one: replaced connectors close once the longer of the two has passed.
+    const grace = Math.max(previous.server.deadline, config.server.deadline)
+    setTimeout(() => void closeConnectors(retired, this.logger), grace).unref()
     return true
-  }
-
-  private replaceCache(previous: GatewayConfig, config: GatewayConfig): void {
-    const same =
-      JSON.stringify(previous.cache) === JSON.stringify(config.cache) &&
-      previous.server.deadline === config.server.deadline
-    if (same) return
-    const old = this.lookupCache
-    this.lookupCache = LookupCache.create(config.cache, this.logger, config.server.deadline)
-    void old?.close()
   }
 
   /**

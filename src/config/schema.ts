@@ -86,6 +86,7 @@ export const cacheSchema = z
     store: z
       .string()
       .regex(/^(memory|rediss?:\/\/.+)$/, 'expected memory or a redis:// URL')
+      .refine((store) => store === 'memory' || URL.canParse(store), 'is not a valid URL')
       .default('memory'),
     /** Most answers kept by the memory store. */
     maxEntries: count.default(10_000),

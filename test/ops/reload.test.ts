@@ -85,15 +85,31 @@ describe('reloading on a config file change', () => {
     expect(customersOf(await answer.text()).map((c) => c.customer_id)).toEqual(['9'])
   })
 
+  it('refuses a cache store URL that cannot be used, and keeps serving', async () => {
+    const refusals = count('config reload refused')
+    await writeFile(
+      gateway.file,
+      `${config('ann@example.com', '  renamed: { connectors: [book] }')}` +
+        'cache: { store: "redis://127.0.0.1:99999/0" }\n',
+    )
+    await until(() => count('config reload refused') === refusals + 1, 'the refusal')
+    const refusal = gateway.logs.findLast((line) => line.msg === 'config reload refused') as {
+      problems: string[]
+    }
+    expect(refusal.problems).toEqual([expect.stringMatching(/cache\.store: is not a valid URL$/)])
+    expect((await gateway.request('/livelookup/renamed?email=ann%40example.com')).status).toBe(200)
+  })
+
   it('refuses an invalid file with its errors and keeps serving the old config', async () => {
     const people = gateway.service.connectors.get('people')!.connector
+    const refusals = count('config reload refused')
     await writeFile(
       gateway.file,
       config('ann@example.com').replace('deadline: 1s', 'deadline: soon'),
     )
-    await until(() => count('config reload refused') === 1, 'the refusal')
+    await until(() => count('config reload refused') === refusals + 1, 'the refusal')
 
-    const refusal = gateway.logs.find((line) => line.msg === 'config reload refused') as {
+    const refusal = gateway.logs.findLast((line) => line.msg === 'config reload refused') as {
       problems: string[]
     }
     expect(refusal.problems).toEqual([
