@@ -9,7 +9,7 @@ import { closeConnectors, startConnectors } from './engine/live.js'
 import { loadConfig, type GatewayConfig } from './config/load.js'
 import { createLogger } from './log.js'
 import { configPath } from './paths.js'
-import { startServer } from './serve.js'
+import { startServer, type RunningServer } from './serve.js'
 import { isWorker, printsBanner, STOP_MESSAGE, superviseWorkers } from './workers.js'
 import { parseArgs, UsageError, type ParsedArgs } from './cli/args.js'
 import { checkConnectors, formatCheck } from './cli/check.js'
@@ -61,6 +61,9 @@ function logLevelOverride(): LevelWithSilent | undefined {
 }
 
 async function serveCommand(args: ParsedArgs): Promise<number> {
+  // First of all: a SIGHUP's default is to end the process, and one may come while starting.
+  let running: RunningServer | undefined
+  process.on('SIGHUP', () => void running?.service.reload())
   const configFile = configPath(args.options.get('config'))
   const config = await loadConfig(configFile)
   const logger = createLogger({ level: logLevelOverride() ?? config.log.level })
@@ -71,9 +74,8 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
 
   const portText = args.options.get('port') ?? process.env.LIVELOOKUP_PORT
   const port = portText ? whole(portText, '--port', 0, 65535) : undefined
-  const running = await startServer({ configFile, port, logger })
+  running = await startServer({ configFile, port, logger })
   if (printsBanner()) printBanner(running.service.current.config, running.url)
-  process.on('SIGHUP', () => void running.service.reload())
 
   await new Promise<void>((resolve) => {
     let stopping = false

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { get } from 'node:http'
+import { createServer } from 'node:net'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,5 +92,32 @@ describe('serve with several workers', () => {
     const lookups = events().filter((event) => event.msg === 'lookup')
     expect(lookups).toHaveLength(40)
     expect(new Set(lookups.map((line) => line.pid)).size).toBe(2)
+  })
+
+  it('gives up and exits 1 when workers keep dying as they start', async () => {
+    const port = await freePort()
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve))
+    try {
+      const server = spawn(process.execPath, [
+        CLI,
+        'serve',
+        '--config',
+        join(dir, 'gateway.yaml'),
+        '--port',
+        String(port),
+      ])
+      child = server
+      let logs = ''
+      server.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
+      server.stderr.resume()
+      const [code] = (await once(server, 'exit')) as [number]
+      expect(code).toBe(1)
+      const restarts = logs.split('\n').filter((line) => line.includes('starting another'))
+      expect(restarts.length).toBeGreaterThan(0)
+      expect(logs).toContain('"msg":"workers keep failing, giving up"')
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
   })
 })
