@@ -116,11 +116,10 @@ export class LookupCache {
     const freshMs = produced.short ? this.emptyTtl : this.settings.ttl
     const { body, contentType, matches } = produced
     const answer = { body, contentType, matches, freshUntil: Date.now() + freshMs }
+    // Not waited for: the caller has its answer. A shared store receives the unlock after
+    // this write, on the same connection, so replicas waiting for the key find it.
     if (freshMs > 0) {
-      await this.attempt(
-        () => this.store.set(key, answer, freshMs + this.settings.staleTtl),
-        undefined,
-      )
+      void this.attempt(() => this.store.set(key, answer, freshMs + this.settings.staleTtl), 0)
     }
     return answer
   }

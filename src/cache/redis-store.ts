@@ -17,10 +17,13 @@ const OPTIONS: RedisOptions = {
   // A down Redis must cost a lookup nothing: commands fail at once instead of queueing.
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
-  commandTimeout: 500,
+  commandTimeout: 250,
   connectTimeout: 2_000,
   retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
 }
+
+/** How long a Redis that let a command time out is passed over before it is asked again. */
+const STALL_PAUSE_MS = 5_000
 
 /** `host:port` of a Redis URL, for logs: never its password. */
 export function redisTarget(url: string): string {
@@ -40,6 +43,8 @@ export class RedisStore implements CacheStore {
   /** Whether the outage now going on has been logged; cleared when Redis is back. */
   private warned = false
   private closing = false
+  /** Until when a Redis whose connection is up but which stopped answering is passed over. */
+  private stalledUntil = 0
 
   constructor(
     url: string,
@@ -67,31 +72,55 @@ export class RedisStore implements CacheStore {
     )
   }
 
-  /** False while Redis cannot be reached: the cache then answers from the connectors. */
+  /**
+   * False while Redis cannot be reached, and for a few seconds after it let a command time
+   * out: the cache then answers from the connectors without waiting on Redis at all.
+   */
   get ready(): boolean {
-    return this.redis.status === 'ready'
+    return this.redis.status === 'ready' && Date.now() >= this.stalledUntil
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     if (!this.ready) return undefined
-    return decode(await this.redis.getBuffer(PREFIX + hash(key)))
+    return decode(await this.answered(this.redis.getBuffer(PREFIX + hash(key))))
   }
 
   async set(key: string, answer: CachedAnswer, lifetimeMs: number): Promise<void> {
     if (!this.ready) return
-    await this.redis.set(PREFIX + hash(key), encode(answer), 'PX', Math.max(1, lifetimeMs))
+    const value = encode(answer)
+    await this.answered(this.redis.set(PREFIX + hash(key), value, 'PX', Math.max(1, lifetimeMs)))
   }
 
   async lock(key: string, ms: number): Promise<string | undefined> {
     if (!this.ready) return 'offline'
     const token = randomUUID()
-    const taken = await this.redis.set(`${PREFIX}lock:${hash(key)}`, token, 'PX', ms, 'NX')
+    const lock = `${PREFIX}lock:${hash(key)}`
+    const taken = await this.answered(this.redis.set(lock, token, 'PX', ms, 'NX'))
     return taken === 'OK' ? token : undefined
   }
 
   async unlock(key: string, token: string): Promise<void> {
     if (!this.ready || token === 'offline') return
-    await this.redis.eval(UNLOCK, 1, `${PREFIX}lock:${hash(key)}`, token)
+    await this.answered(this.redis.eval(UNLOCK, 1, `${PREFIX}lock:${hash(key)}`, token))
+  }
+
+  /** A command's reply; a timeout passes Redis over for a while, and the next reply ends that. */
+  private async answered<T>(command: Promise<T>): Promise<T> {
+    try {
+      const reply = await command
+      if (this.stalledUntil !== 0) {
+        this.stalledUntil = 0
+        this.warned = false
+        this.logger.info({ store: 'redis', target: this.target }, 'cache store connected')
+      }
+      return reply
+    } catch (error) {
+      if (error instanceof Error && /timed out/i.test(error.message)) {
+        this.stalledUntil = Date.now() + STALL_PAUSE_MS
+        this.lost('a command timed out')
+      }
+      throw error
+    }
   }
 
   async waitFor(key: string, ms: number): Promise<CachedAnswer | undefined> {

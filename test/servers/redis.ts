@@ -13,6 +13,9 @@ export interface TestRedis {
   readonly url: string
   /** Stops the server (it can be started again on the same port). */
   stop(): Promise<void>
+  /** Freezes the server: connections stay open, nothing is answered, until `resume`. */
+  pause(): void
+  resume(): void
   start(): Promise<void>
   /** Stops it for good and removes its folder. */
   close(): Promise<void>
@@ -49,6 +52,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     url: `redis://${auth}127.0.0.1:${port}/0`,
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async close() {
       await stop()
       await rm(dir, { recursive: true, force: true })
