@@ -17,11 +17,16 @@ export interface ProducedAnswer {
   readonly short: boolean
 }
 
-/** Produces an answer; `background` is true for the refresh of a stale answer already served. */
-export type Loader = (background: boolean) => Promise<ProducedAnswer>
+/**
+ * Produces an answer; `background` is true for the refresh of a stale answer already served.
+ * `signal`, when given, ends the lookup sooner than its own deadline would.
+ */
+export type Loader = (background: boolean, signal?: AbortSignal) => Promise<ProducedAnswer>
 
 /** The longest an empty answer is reused when `cache.emptyTtl` is not set. */
 const DEFAULT_EMPTY_TTL = 10_000
+/** How much longer than the deadline a replica's lock on a key may last. */
+const LOCK_MARGIN_MS = 1_000
 /** How often store failures other than an outage may be logged. */
 const FAILURE_LOG_MS = 30_000
 
@@ -40,8 +45,8 @@ export class LookupCache {
     readonly settings: CacheConfig,
     readonly store: CacheStore,
     private readonly logger: Logger,
-    /** How long one replica may hold a key's lock: the lookup deadline and a margin. */
-    private readonly lockMs: number,
+    /** The lookup deadline: a replica holds a key's lock for at most this and a margin. */
+    private readonly deadlineMs: number,
   ) {
     this.emptyTtl = Math.min(settings.emptyTtl ?? DEFAULT_EMPTY_TTL, settings.ttl)
   }
@@ -57,7 +62,7 @@ export class LookupCache {
       settings.store === 'memory'
         ? new MemoryStore(settings.maxEntries)
         : new RedisStore(settings.store, logger)
-    return new LookupCache(settings, store, logger, deadlineMs + 1_000)
+    return new LookupCache(settings, store, logger, deadlineMs)
   }
 
   /** The answer for `key`: fresh, stale (refreshed behind), or from `load` (shared if running). */
@@ -88,25 +93,32 @@ export class LookupCache {
 
   /**
    * Takes the key's lock and runs the lookup; without the lock, waits for the replica that
-   * holds it, and runs the lookup itself only if that one gives up. A background refresh
-   * without the lock leaves the work to whoever holds it.
+   * holds it, and runs the lookup itself only if that one gives up. The wait takes at most
+   * half the deadline and the lookup after it only what is left, so a caller never waits much
+   * longer than one deadline. A background refresh without the lock leaves the work to
+   * whoever holds it.
    */
   private async fillOnce(
     key: string,
     load: Loader,
     background: boolean,
   ): Promise<CachedAnswer | undefined> {
+    const lockMs = this.deadlineMs + LOCK_MARGIN_MS
     const token = this.store.shared
-      ? await this.attempt(() => this.store.lock(key, this.lockMs), '')
+      ? await this.attempt(() => this.store.lock(key, lockMs), '')
       : ''
+    let left: AbortSignal | undefined
     if (token === undefined) {
       if (background) return undefined
-      const shared = await this.attempt(() => this.store.waitFor(key, this.lockMs), undefined)
+      const started = Date.now()
+      const waitMs = this.deadlineMs / 2
+      const shared = await this.attempt(() => this.store.waitFor(key, waitMs), undefined)
       if (shared) return shared
+      left = AbortSignal.timeout(Math.max(1, this.deadlineMs - (Date.now() - started)))
     }
 
     try {
-      return await this.keep(key, await load(background))
+      return await this.keep(key, await load(background, left))
     } finally {
       if (token) void this.attempt(() => this.store.unlock(key, token), undefined)
     }

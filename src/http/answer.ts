@@ -34,7 +34,7 @@ export async function answerLookup(
   logger: Logger,
   ops: Operations | undefined,
   call: LookupCall,
-  produce: () => Promise<RenderedLookup>,
+  produce: (signal?: AbortSignal) => Promise<RenderedLookup>,
 ): Promise<{ body: Uint8Array; contentType: string }> {
   const started = performance.now()
   const metrics = ops?.metrics.target(call.target)
@@ -56,7 +56,7 @@ export async function answerLookup(
     })
   let ownRuns: readonly SearchRun[] = []
 
-  const load = async (refresh: boolean): Promise<ProducedAnswer> => {
+  const load = async (refresh: boolean, signal?: AbortSignal): Promise<ProducedAnswer> => {
     const loadStarted = performance.now()
     const done = (runs: readonly SearchRun[], matches: number): void => {
       metrics?.runs(runs)
@@ -64,7 +64,7 @@ export async function answerLookup(
       else ownRuns = runs
     }
     try {
-      const made = await produce()
+      const made = await produce(signal)
       done(made.runs, made.matches)
       const short = made.matches === 0 || made.runs.some((run) => !run.ok)
       return { body: made.body, contentType: made.contentType, matches: made.matches, short }

@@ -103,8 +103,8 @@ export function createApp(state: AppState): Hono {
       logger,
       ops,
       { target: source.name, input, key },
-      async () => {
-        const found = await gateway.lookup(source, input, addressBook)
+      async (signal) => {
+        const found = await gateway.lookup(source, input, addressBook, signal)
         const customers = found.items
         const xml = renderLiveLookup(customers, {
           columns: source.columns,
@@ -128,8 +128,8 @@ export function createApp(state: AppState): Hono {
       logger,
       ops,
       { target: `field:${field.name}`, input, key },
-      async () => {
-        const found = await gateway.ajax(field, input)
+      async (signal) => {
+        const found = await gateway.ajax(field, input, signal)
         const body = renderAjax(found.items, field.encoding)
         const contentType = `text/xml; charset=${field.encoding}`
         return { body, contentType, matches: found.items.length, runs: found.runs }

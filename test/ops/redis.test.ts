@@ -89,6 +89,26 @@ describe('shared Redis cache across two replicas', () => {
     expect(people.calls).toBe(1)
   })
 
+  it('searches itself in time when the replica holding the key does not answer', async () => {
+    people.calls = 0
+    people.hang = true
+    try {
+      const held = first.request(lookup('9'))
+      await until(() => people.calls === 1, 'the first replica to search')
+      let heldAnswered = false
+      void held.then(() => (heldAnswered = true))
+
+      const waiting = second.request(lookup('9'))
+      await until(() => people.calls === 2, 'the second replica to search itself')
+      // It did not wait for the first replica's whole deadline, only for half its own.
+      expect(heldAnswered).toBe(false)
+      expect((await held).status).toBe(503)
+      expect((await waiting).status).toBe(503)
+    } finally {
+      people.hang = false
+    }
+  })
+
   it('passes over a Redis that stops answering, until it answers again', async () => {
     redis.pause()
     try {
