@@ -47,6 +47,11 @@ export class ConnectorHealth {
   /** Undefined when a search may run now, else the failure to report without running it. */
   admit(now = Date.now()): ConnectorError | undefined {
     if (this.state === 'closed') return undefined
+    // A reload may have turned breakers off (`failures: 0`) while this one was open.
+    if (this.book.settings.failures === 0) {
+      this.change('closed')
+      return undefined
+    }
     if (this.state === 'open' && now >= this.openUntil) this.change('half_open')
     if (this.state === 'half_open' && !this.probing) {
       this.probing = true
@@ -79,7 +84,7 @@ export class ConnectorHealth {
     this.lastKind = error.kind
     this.failures++
     const { failures, coolDownMs } = this.book.settings
-    if (this.state === 'half_open' || (failures > 0 && this.failures >= failures)) {
+    if (failures > 0 && (this.state === 'half_open' || this.failures >= failures)) {
       this.openUntil = this.lastAt + coolDownMs
       this.change('open')
     }

@@ -130,4 +130,17 @@ describe('breaker accounting', () => {
     for (let i = 0; i < 20; i++) crm.record(3, new ConnectorError('timeout', 'slow'))
     expect(crm.admit()).toBeUndefined()
   })
+
+  it('closes an open breaker once a reload sets failures to 0', () => {
+    const book = new HealthBook({ failures: 1, coolDownMs: 60_000 })
+    const crm = new ConnectorHealth('crm', book)
+    crm.record(3, new ConnectorError('timeout', 'slow'))
+    expect(crm.admit()?.kind).toBe('timeout')
+
+    book.settings = { failures: 0, coolDownMs: 60_000 }
+    expect(crm.admit()).toBeUndefined()
+    crm.record(3, new ConnectorError('timeout', 'slow'))
+    expect(crm.state).toBe('closed')
+    expect(crm.admit()).toBeUndefined()
+  })
 })
