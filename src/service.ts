@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
+import { dirname } from 'node:path'
 
 import type { Logger } from 'pino'
 
@@ -27,6 +27,8 @@ export class Service {
   private lookupCache: LookupCache | undefined
   private watcher: FSWatcher | undefined
   private pendingReload: NodeJS.Timeout | undefined
+  /** The config file's text when the folder last changed, to tell a change of the file. */
+  private seenText: string | undefined
   private readonly health: HealthBook
   readonly ops: Operations
 
@@ -118,15 +120,21 @@ export class Service {
 
   /**
    * Reloads when the config file changes. The folder is watched rather than the file, since
-   * editors often save by writing a new file and renaming it over the old one.
+   * editors often save by writing a new file and renaming it over the old one, and Kubernetes
+   * updates a mounted ConfigMap by swapping a symbolic link beside it: after any change in the
+   * folder settles, the file is read and reloaded if its text is not the text last seen.
    */
   watch(): void {
     if (this.watcher) return
-    const name = basename(this.file)
-    this.watcher = watch(dirname(this.file), (_event, changed) => {
-      if (changed !== null && changed !== name) return
+    this.seenText = readText(this.file)
+    this.watcher = watch(dirname(this.file), () => {
       clearTimeout(this.pendingReload)
-      this.pendingReload = setTimeout(() => void this.reload(), RELOAD_SETTLE_MS).unref()
+      this.pendingReload = setTimeout(() => {
+        const text = readText(this.file)
+        if (text !== undefined && text === this.seenText) return
+        this.seenText = text
+        void this.reload()
+      }, RELOAD_SETTLE_MS).unref()
     })
     this.watcher.on('error', (error) => this.logger.warn({ err: error }, 'config watch failed'))
     this.watcher.unref()
@@ -145,5 +153,14 @@ export class Service {
 
   get connectors(): ReadonlyMap<string, LiveConnector> {
     return this.gateway.connectors
+  }
+}
+
+/** A file's text, or undefined while it cannot be read (in the middle of a rename, say). */
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
   }
 }

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -117,5 +117,24 @@ describe('reloading on a config file change', () => {
     ])
     expect((await gateway.request('/livelookup/renamed?email=ann%40example.com')).status).toBe(200)
     expect(gateway.service.connectors.get('people')!.connector).toBe(people)
+  })
+
+  // Last: from here on the config file is a link into a folder the watch does not see.
+  it('follows a Kubernetes ConfigMap update, which swaps a link beside the file', async () => {
+    const mounted = async (version: string, text: string) => {
+      await mkdir(join(gateway.dir, version))
+      await writeFile(join(gateway.dir, version, 'config.yaml'), text)
+      await symlink(version, join(gateway.dir, '..data_tmp'))
+      await rename(join(gateway.dir, '..data_tmp'), join(gateway.dir, '..data'))
+    }
+    const reloads = count('config reloaded')
+    await mounted('..v1', config('ann@example.com', '  renamed: { connectors: [book] }'))
+    await symlink(join('..data', 'config.yaml'), join(gateway.dir, 'config.link'))
+    await rename(join(gateway.dir, 'config.link'), gateway.file)
+    await until(() => count('config reloaded') === reloads + 1, 'the move to the mounted file')
+
+    await mounted('..v2', config('ann@example.com', '  mounted: { connectors: [book] }'))
+    await until(() => count('config reloaded') === reloads + 2, 'the ConfigMap update')
+    expect((await gateway.request('/livelookup/mounted?email=ann%40example.com')).status).toBe(200)
   })
 })
