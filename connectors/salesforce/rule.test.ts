@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { RuleError } from '../contract.js'
-import { compileRule, renderQuery } from './rule.js'
+import { compileRule, renderQuery, searchTermTooShort } from './rule.js'
 
 function render(
   rule: { soql?: string; sosl?: string },
@@ -76,6 +76,8 @@ describe('compileRule', () => {
     [{ soql: 'SELECT Id FROM Contact WHERE Email = {other}' }, 'soql', /not listed/],
     [{ sosl: 'FIND Bob RETURNING Contact(Id) {e}' }, 'sosl', /starts with FIND \{input\}/],
     [{ sosl: 'FIND {%e%} RETURNING Contact(Id)' }, 'sosl', /use \{e\} or \{e%\}/],
+    [{ soql: 'SELECT Id FROM Contact WHERE Email = {e%}' }, 'soql', /\{e%\} must follow LIKE/],
+    [{ soql: 'SELECT Id FROM Contact WHERE Name IN ({%e%})' }, 'soql', /must follow LIKE/],
   ])('refuses a broken rule %#', (rule, key, message) => {
     let caught: unknown
     try {
@@ -86,5 +88,18 @@ describe('compileRule', () => {
     expect(caught).toBeInstanceOf(RuleError)
     expect((caught as RuleError).key).toBe(key)
     expect((caught as RuleError).message).toMatch(message)
+  })
+})
+
+describe('searchTermTooShort', () => {
+  const rule = compileRule({ sosl: 'FIND {e%} RETURNING Contact(Id)', when: ['e'] })
+
+  it('counts letters and digits, as Salesforce does, not spaces, punctuation or symbols', () => {
+    for (const short of ['J', 'J*', ' J ', '*?', 'J-', '']) {
+      expect(searchTermTooShort(rule, { e: short }), short).toBe(true)
+    }
+    for (const enough of ['Jo', 'J1', 'Zoë', '東京']) {
+      expect(searchTermTooShort(rule, { e: enough }), enough).toBe(false)
+    }
   })
 })

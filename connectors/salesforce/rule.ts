@@ -53,6 +53,7 @@ export function compileRule(
   const top = tokens.filter((token) => token.depth === 0)
   const searchTerm =
     language === 'sosl' ? checkFind(top, parts, language) : checkSelect(top, language)
+  if (language === 'soql') checkPatternsFollowLike(tokens, parts, language)
 
   const bound = parts.map((part, index): QueryPart | TemplatePart =>
     'input' in part ? { ...part, as: index === searchTerm ? 'searchTerm' : 'literal' } : part,
@@ -63,6 +64,22 @@ export function compileRule(
 function checkSelect(top: readonly TemplateToken[], key: string): undefined {
   if (top[0]?.text !== 'SELECT') throw new RuleError('a soql query starts with SELECT', key)
   return undefined
+}
+
+/** `{x%}` and `{%x%}` are LIKE patterns: anywhere else `_` and `%` would be refused. */
+function checkPatternsFollowLike(
+  tokens: readonly TemplateToken[],
+  parts: readonly TemplatePart[],
+  key: string,
+): void {
+  tokens.forEach((token, at) => {
+    const part = token.kind === 'placeholder' ? parts[token.part] : undefined
+    if (!part || !('input' in part) || part.match === 'exact') return
+    const before = tokens[at - 1]
+    if (before?.kind === 'word' && before.text === 'LIKE') return
+    const shown = part.match === 'prefix' ? `{${part.input}%}` : `{%${part.input}%}`
+    throw new RuleError(`pattern placeholder ${shown} must follow LIKE`, key)
+  })
 }
 
 function checkFind(
@@ -181,5 +198,6 @@ export function searchTermTooShort(
 ): boolean {
   const term = rule.parts.find((part) => 'as' in part && part.as === 'searchTerm')
   if (!term || !('input' in term)) return false
-  return (input[term.input] ?? '').replace(/[\s\u0000-\u001f\u007f]/g, '').length < 2
+  // Salesforce counts letters and digits: spaces, punctuation and symbols (a `*`) do not count.
+  return (input[term.input] ?? '').replace(/[\s\p{P}\p{S}\p{Cc}]/gu, '').length < 2
 }
