@@ -34,7 +34,8 @@ describe('compileRule', () => {
 
   it('ignores LIMIT inside a subquery and inside string literals', () => {
     const soql =
-      "SELECT Id, (SELECT Id FROM Cases LIMIT 1) FROM Contact WHERE Title != 'LIMIT 9' AND Email = {e}"
+      'SELECT Id, (SELECT Id FROM Cases LIMIT 1) FROM Contact ' +
+      "WHERE Title != 'LIMIT 9' AND Email = {e}"
     expect(render({ soql }, { e: 'x' }, 4)).toBe(`${soql.replace('{e}', "'x'")} LIMIT 4`)
   })
 
@@ -47,7 +48,8 @@ describe('compileRule', () => {
   it('binds the FIND term as an escaped search and other placeholders as literals', () => {
     const sosl = 'FIND {term} IN NAME FIELDS RETURNING Contact(Id, Name WHERE Email != {email})'
     expect(render({ sosl }, { term: "O'Hara OR x", email: "a'b" }, 5)).toBe(
-      "FIND {O\\'Hara \"OR\" x} IN NAME FIELDS RETURNING Contact(Id, Name WHERE Email != 'a\\'b') LIMIT 5",
+      'FIND {O\\\'Hara "OR" x} IN NAME FIELDS ' +
+        "RETURNING Contact(Id, Name WHERE Email != 'a\\'b') LIMIT 5",
     )
   })
 
