@@ -167,16 +167,23 @@ export class SalesforceConnector implements Connector<SalesforceRule> {
   }
 }
 
+/**
+ * Runs a SOQL query and follows `nextRecordsUrl` page by page until `limit` records are in.
+ * Paged here rather than by jsforce's `autoFetch`, which asks the same query again when a page
+ * says it is not the last but names no next one.
+ */
 async function runQuery(
   connection: SalesforceConnection,
   soql: string,
   limit: number,
 ): Promise<SalesforceRecord[]> {
-  const result = await connection.query<SalesforceRecord>(soql, {
-    autoFetch: true,
-    maxFetch: limit,
-  })
-  return result.records.slice(0, limit)
+  let page = await connection.query<SalesforceRecord>(soql)
+  const records = recordList(page?.records)
+  while (records.length < limit && !page.done && page.nextRecordsUrl) {
+    page = await connection.queryMore<SalesforceRecord>(page.nextRecordsUrl)
+    records.push(...recordList(page?.records))
+  }
+  return records.slice(0, limit)
 }
 
 async function runSearch(
@@ -188,6 +195,17 @@ async function runSearch(
   // API versions before 37.0 answer with a bare list instead of { searchRecords }.
   const records = Array.isArray(result)
     ? result
-    : (result as { searchRecords?: SalesforceRecord[] }).searchRecords
-  return (records ?? []).slice(0, limit)
+    : (result as { searchRecords?: unknown } | null)?.searchRecords
+  return recordList(records).slice(0, limit)
+}
+
+/** The records of an answer, or an `internal` failure when the answer holds no list of them. */
+function recordList(value: unknown): SalesforceRecord[] {
+  const isRecord = (item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+  if (Array.isArray(value) && value.every(isRecord)) return [...(value as SalesforceRecord[])]
+  throw new ConnectorError(
+    'internal',
+    'Salesforce answered with something that is not a list of records',
+  )
 }

@@ -24,6 +24,13 @@ describe('Salesforce failures', () => {
     expect(loginFailure(failure(tls)).kind).toBe('unreachable')
   })
 
+  it('calls an answer jsforce cannot read internal, not a refusal of the query', () => {
+    const unreadable = new TypeError("Cannot read properties of null (reading 'length')")
+    expect(apiFailure(failure(unreadable, 200))).toMatchObject({ kind: 'internal' })
+    const refused = Object.assign(new Error('bad field'), { errorCode: 'INVALID_FIELD' })
+    expect(apiFailure(failure(refused, 400))).toMatchObject({ kind: 'query' })
+  })
+
   it('masks secrets and any bearer token an answer echoes', () => {
     const echo = new Error('bad request from s3cret: Authorization: Bearer 00D!TOKEN-xyz')
     const { message } = apiFailure(failure(echo, 400))

@@ -139,7 +139,9 @@ export function apiFailure(failure: Failure): ConnectorError {
   const common = commonFailure(failure, 'query')
   if (common) return common
   const { status, error } = failure
-  if (!(error instanceof Error) || status === undefined) {
+  // An answer came, and jsforce could not read it: not a refusal of the query.
+  const unreadable = status !== undefined && status < 300 && errorCodeOf(error) === 'TypeError'
+  if (!(error instanceof Error) || status === undefined || unreadable) {
     return new ConnectorError('internal', 'unexpected failure while querying Salesforce', {
       cause: error,
     })
