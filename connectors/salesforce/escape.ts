@@ -25,13 +25,14 @@ function escapeSoqlText(value: string): string {
 /**
  * A SOQL string literal, quotes included, that stands for exactly `value`. `prefix` and
  * `contains` build a LIKE pattern whose own `%` and `_` are escaped, so only the wildcard the
- * template asked for is one.
+ * template asked for is one; `whole` is the value after LIKE with its own wildcards escaped.
  */
-export function soqlLiteral(value: string, match: PlaceholderMatch = 'exact'): string {
+export function soqlLiteral(value: string, match: PlaceholderMatch | 'whole' = 'exact'): string {
   const text = escapeSoqlText(value)
   if (match === 'exact') return `'${text}'`
 
   const pattern = text.replace(LIKE_WILDCARDS, (char) => `\\${char}`)
+  if (match === 'whole') return `'${pattern}'`
   return match === 'prefix' ? `'${pattern}%'` : `'%${pattern}%'`
 }
 

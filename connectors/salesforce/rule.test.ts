@@ -93,6 +93,16 @@ describe('compileRule', () => {
   })
 })
 
+describe('renderQuery after LIKE', () => {
+  it('matches a plain placeholder whole, its wildcards taken literally', () => {
+    const soql = 'SELECT Id FROM Contact WHERE LastName LIKE {e} AND Email = {e}'
+    expect(render({ soql }, { e: "100%_O'H" }, 3)).toBe(
+      "SELECT Id FROM Contact WHERE LastName LIKE '100\\%\\_O\\'H' " +
+        "AND Email = '100%_O\\'H' LIMIT 3",
+    )
+  })
+})
+
 describe('searchTermTooShort', () => {
   const rule = compileRule({ sosl: 'FIND {e%} RETURNING Contact(Id)', when: ['e'] })
 

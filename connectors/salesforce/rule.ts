@@ -14,7 +14,8 @@ export type QueryPart =
   | {
       readonly input: string
       readonly match: PlaceholderMatch
-      readonly as: 'literal' | 'searchTerm'
+      /** A FIND's term; a value after LIKE, matched whole; or any other literal. */
+      readonly as: 'literal' | 'searchTerm' | 'wholeLike'
     }
   | { readonly limit: number | undefined; readonly before: string; readonly after: string }
 
@@ -53,11 +54,13 @@ export function compileRule(
   const top = tokens.filter((token) => token.depth === 0)
   const searchTerm =
     language === 'sosl' ? checkFind(top, parts, language) : checkSelect(top, language)
-  if (language === 'soql') checkPatternsFollowLike(tokens, parts, language)
+  const afterLike = language === 'soql' ? placeholdersAfterLike(tokens, parts, language) : new Set()
 
-  const bound = parts.map((part, index): QueryPart | TemplatePart =>
-    'input' in part ? { ...part, as: index === searchTerm ? 'searchTerm' : 'literal' } : part,
-  )
+  const bound = parts.map((part, index): QueryPart | TemplatePart => {
+    if (!('input' in part)) return part
+    if (index === searchTerm) return { ...part, as: 'searchTerm' }
+    return { ...part, as: afterLike.has(index) && part.match === 'exact' ? 'wholeLike' : 'literal' }
+  })
   return { language, parts: withLimit(bound, top, AFTER_LIMIT[language], language) }
 }
 
@@ -66,20 +69,27 @@ function checkSelect(top: readonly TemplateToken[], key: string): undefined {
   return undefined
 }
 
-/** `{x%}` and `{%x%}` are LIKE patterns: anywhere else `_` and `%` would be refused. */
-function checkPatternsFollowLike(
+/**
+ * The parts of the placeholders that follow LIKE. `{x%}` and `{%x%}` must: anywhere else their
+ * `_` and `%` would be refused. A plain `{x}` there is matched whole, its wildcards literal.
+ */
+function placeholdersAfterLike(
   tokens: readonly TemplateToken[],
   parts: readonly TemplatePart[],
   key: string,
-): void {
+): Set<number> {
+  const found = new Set<number>()
   tokens.forEach((token, at) => {
     const part = token.kind === 'placeholder' ? parts[token.part] : undefined
-    if (!part || !('input' in part) || part.match === 'exact') return
+    if (!part || !('input' in part)) return
     const before = tokens[at - 1]
-    if (before?.kind === 'word' && before.text === 'LIKE') return
-    const shown = part.match === 'prefix' ? `{${part.input}%}` : `{%${part.input}%}`
-    throw new RuleError(`pattern placeholder ${shown} must follow LIKE`, key)
+    if (before?.kind === 'word' && before.text === 'LIKE') found.add(token.part)
+    else if (part.match !== 'exact') {
+      const shown = part.match === 'prefix' ? `{${part.input}%}` : `{%${part.input}%}`
+      throw new RuleError(`pattern placeholder ${shown} must follow LIKE`, key)
+    }
   })
+  return found
 }
 
 function checkFind(
@@ -182,7 +192,7 @@ export function renderQuery(
       text +=
         part.as === 'searchTerm'
           ? soslSearchTerm(value, part.match)
-          : soqlLiteral(value, part.match)
+          : soqlLiteral(value, part.as === 'wholeLike' ? 'whole' : part.match)
     }
   }
   return text

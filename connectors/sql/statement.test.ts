@@ -54,6 +54,14 @@ describe('compileStatement', () => {
     ).toMatch(/remove the ESCAPE/)
   })
 
+  it('matches a plain placeholder after LIKE as the whole value, its wildcards literal', () => {
+    const statement = compileStatement('postgres', 'SELECT 1 FROM t WHERE a LIKE {x}', ['x'])
+    expect(statement.text).toBe("SELECT 1 FROM t WHERE a LIKE $1 ESCAPE '!'")
+    expect(statement.parameters).toEqual([{ input: 'x', match: 'exact', wholeLike: true }])
+    expect(parameterValue('postgres', statement.parameters[0]!, { x: '%' })).toBe('!%')
+    expect(parameterValue('postgres', statement.parameters[0]!, { x: 'Smith' })).toBe('Smith')
+  })
+
   it('never puts a value into the statement text', () => {
     const statement = compileStatement('mssql', 'SELECT 1 WHERE a = {x}', ['x'])
     expect(statement.text).not.toContain("'")

@@ -14,6 +14,8 @@ export const LIKE_ESCAPE = '!'
 export interface SqlParameter {
   readonly input: string
   readonly match: PlaceholderMatch
+  /** A plain `{x}` after LIKE: its wildcards are escaped, so the value matches only itself. */
+  readonly wholeLike?: boolean
 }
 
 /** A rule's query in its dialect: the statement text with driver markers, and its parameters. */
@@ -34,7 +36,9 @@ export function parameterMarker(dialect: SqlDialect, n: number): string {
 
 /**
  * Turns a rule's `query` into driver SQL. Each placeholder becomes a parameter marker; a pattern
- * placeholder must follow `LIKE` (or `ILIKE`, `NOT LIKE`) and gets its own `ESCAPE` clause.
+ * placeholder must follow `LIKE` (or `ILIKE`, `NOT LIKE`). Every placeholder after LIKE gets
+ * its own `ESCAPE` clause, and a plain `{x}` there matches the whole value, its `%` and `_`
+ * taken literally, so a caller cannot turn it into a pattern.
  */
 export function compileStatement(
   dialect: SqlDialect,
@@ -50,21 +54,30 @@ export function compileStatement(
       text += part.literal
       return
     }
-    if (part.match !== 'exact') checkPatternPlace(parts, index, text)
-    parameters.push({ input: part.input, match: part.match })
+    const afterLike = LIKE_BEFORE.test(text)
+    checkLikePlace(parts, index, afterLike)
+    const wholeLike = part.match === 'exact' && afterLike
+    const { input, match } = part
+    parameters.push(wholeLike ? { input, match, wholeLike } : { input, match })
     text += parameterMarker(dialect, parameters.length)
-    if (part.match !== 'exact') text += ` ESCAPE '${LIKE_ESCAPE}'`
+    if (afterLike) text += ` ESCAPE '${LIKE_ESCAPE}'`
   })
 
   return { text: text.trim(), parameters }
 }
 
-function checkPatternPlace(parts: readonly TemplatePart[], index: number, before: string): void {
+/** A pattern placeholder must follow LIKE; after LIKE, the connector writes the ESCAPE. */
+function checkLikePlace(parts: readonly TemplatePart[], index: number, afterLike: boolean): void {
   const part = parts[index] as { input: string; match: PlaceholderMatch }
-  const shown = part.match === 'prefix' ? `{${part.input}%}` : `{%${part.input}%}`
-  if (!LIKE_BEFORE.test(before)) {
+  const shown = {
+    exact: `{${part.input}}`,
+    prefix: `{${part.input}%}`,
+    contains: `{%${part.input}%}`,
+  }[part.match]
+  if (part.match !== 'exact' && !afterLike) {
     throw new RuleError(`pattern placeholder ${shown} must follow LIKE`, 'query')
   }
+  if (!afterLike) return
   const next = parts[index + 1]
   if (next && 'literal' in next && ESCAPE_AFTER.test(next.literal)) {
     throw new RuleError(`remove the ESCAPE after ${shown}: the connector adds its own`, 'query')
@@ -87,7 +100,7 @@ export function parameterValue(
   input: LookupInput,
 ): string {
   const value = input[parameter.input] ?? ''
-  if (parameter.match === 'exact') return value
+  if (parameter.match === 'exact') return parameter.wholeLike ? escapeLike(dialect, value) : value
   const escaped = escapeLike(dialect, value)
   return parameter.match === 'prefix' ? `${escaped}%` : `%${escaped}%`
 }

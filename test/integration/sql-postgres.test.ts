@@ -107,6 +107,14 @@ describe('sql connector on PostgreSQL', () => {
     })
   })
 
+  it('never lets a value after LIKE act as a pattern', async () => {
+    const rule = compile('SELECT id FROM customers WHERE last_name LIKE {last_name}', ['last_name'])
+    expect(await lookup(connector, rule, { last_name: '%' }, ['id'])).toEqual([])
+    expect(await lookup(connector, rule, { last_name: '_%' }, ['id'])).toEqual([])
+    const jones = await lookup(connector, rule, { last_name: 'Jones' }, ['id'])
+    expect(jones.length).toBeGreaterThan(0)
+  })
+
   it('stops at the limit even when the query has none', async () => {
     const rule = compile(
       `SELECT g::text AS id FROM generate_series(1, 1000000) AS g WHERE {customer_id} <> ''`,
