@@ -84,7 +84,7 @@ function openTunnel(
   options: ConnectionOptions,
   wrap: (socket: Socket) => Duplex,
   created: Created,
-): void {
+): http.ClientRequest {
   const target = `${options.host ?? 'localhost'}:${options.port ?? 443}`
   const headers: Record<string, string> = { host: target }
   if (proxy.username || proxy.password) {
@@ -114,12 +114,36 @@ function openTunnel(
     ),
   )
   connect.end()
+  return connect
+}
+
+/**
+ * The CONNECT requests of an agent still waiting for their proxy, so that destroying the agent
+ * (closing the connector) also drops a tunnel a silent proxy never answers.
+ */
+class PendingTunnels {
+  private readonly pending = new Set<http.ClientRequest>()
+
+  open(proxy: URL, options: ConnectionOptions, wrap: (socket: Socket) => Duplex, created: Created) {
+    const connect = openTunnel(proxy, options, wrap, (error, socket) => {
+      this.pending.delete(connect)
+      created(error, socket)
+    })
+    this.pending.add(connect)
+  }
+
+  destroy(): void {
+    for (const connect of this.pending) connect.destroy()
+    this.pending.clear()
+  }
 }
 
 // NOTE: an agent's createConnection may answer through its callback instead of returning a
 // socket; Node's agents wait for it. That is what lets a tunnel be set up asynchronously.
 
 class HttpTunnelAgent extends http.Agent {
+  private readonly tunnels = new PendingTunnels()
+
   constructor(
     private readonly proxy: URL,
     options: http.AgentOptions,
@@ -128,12 +152,19 @@ class HttpTunnelAgent extends http.Agent {
   }
 
   override createConnection(options: ConnectionOptions, created: Created): Duplex {
-    openTunnel(this.proxy, options, (socket) => socket, created)
+    this.tunnels.open(this.proxy, options, (socket) => socket, created)
     return undefined as unknown as Duplex
+  }
+
+  override destroy(): void {
+    this.tunnels.destroy()
+    super.destroy()
   }
 }
 
 class HttpsTunnelAgent extends https.Agent {
+  private readonly tunnels = new PendingTunnels()
+
   constructor(
     private readonly proxy: URL,
     options: https.AgentOptions,
@@ -142,8 +173,14 @@ class HttpsTunnelAgent extends https.Agent {
   }
 
   override createConnection(options: ConnectionOptions, created: Created): Duplex {
-    openTunnel(this.proxy, options, (socket) => tls.connect({ ...options, socket }), created)
+    const wrap = (socket: Socket) => tls.connect({ ...options, socket })
+    this.tunnels.open(this.proxy, options, wrap, created)
     return undefined as unknown as Duplex
+  }
+
+  override destroy(): void {
+    this.tunnels.destroy()
+    super.destroy()
   }
 }
 

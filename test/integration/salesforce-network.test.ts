@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -92,6 +93,33 @@ describe('Salesforce through a proxy', () => {
       expect.stringMatching(/\/query$/),
       expect.stringMatching(/\/query$/),
     ])
+  })
+
+  it('drops a tunnel the proxy never answers once the connector closes', async () => {
+    const held = new Set<Socket>()
+    // Reads the CONNECT request and never answers it.
+    const silent = createServer((socket) => {
+      held.add(socket)
+      socket.once('close', () => held.delete(socket)).resume()
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    const proxied = orgOptions(org, { ca: certificates.caFile, proxy: `http://127.0.0.1:${port}` })
+    const connector = connectorFor(org, proxied)
+    try {
+      const error = await connectorFailure(connector.check(AbortSignal.timeout(300)))
+      expect(error.kind).toBe('timeout')
+      expect(held.size).toBe(1)
+
+      await connector.close()
+      for (let i = 0; i < 100 && held.size > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(held.size).toBe(0)
+    } finally {
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
   })
 
   it('reports a proxy that refuses the login, without the proxy password', async () => {

@@ -1,9 +1,8 @@
-import { pino } from 'pino'
-
 import type { BackendRecord, Connector } from '../../../connectors/contract.js'
 import { salesforceConnector } from '../../../connectors/salesforce/index.js'
 import type { SalesforceRule } from '../../../connectors/salesforce/rule.js'
 import type { TestOrg } from './org.js'
+import { testLogger } from '../../harness/secrets.js'
 
 type Definition = typeof salesforceConnector
 
@@ -25,7 +24,7 @@ export function connectorFor(
 ): Connector<SalesforceRule> {
   const context = {
     name: 'crm',
-    logger: pino({ level: 'silent' }),
+    logger: testLogger().logger,
     configDir: org.configDir,
     timeoutMs,
   }
