@@ -73,6 +73,18 @@ describe('salesforceOptions', () => {
     }
   })
 
+  it('refuses a proxy login that is not valid percent-encoding, without showing it', () => {
+    const parsed = salesforceOptions.safeParse({
+      clientId: 'i',
+      clientSecret: 's',
+      proxy: 'http://relay:100%@proxy.example.com:3128',
+    })
+    expect(parsed.error?.issues.map((issue) => issue.message)).toEqual([
+      'the proxy login is not valid percent-encoding (write % as %25)',
+    ])
+    expect(JSON.stringify(parsed.error?.issues)).not.toContain('100%')
+  })
+
   it('asks for the keys the chosen flow needs', () => {
     const issues = (options: object): string[] =>
       salesforceOptions

@@ -45,17 +45,32 @@ const apiVersion = z
 const text = z.string().min(1)
 
 /** An HTTP proxy that tunnels calls with CONNECT; its userinfo, if any, is the proxy login. */
-const proxy = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value)
-      return url.protocol === 'http:' && url.hostname !== '' && url.pathname === '/'
-    } catch {
-      return false
-    }
-  },
-  { message: 'expected an http:// proxy URL such as http://proxy.example.com:3128' },
-)
+const proxy = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value)
+        return url.protocol === 'http:' && url.hostname !== '' && url.pathname === '/'
+      } catch {
+        return false
+      }
+    },
+    { message: 'expected an http:// proxy URL such as http://proxy.example.com:3128' },
+  )
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value)
+        decodeURIComponent(url.username)
+        decodeURIComponent(url.password)
+        return true
+      } catch {
+        return false
+      }
+    },
+    { message: 'the proxy login is not valid percent-encoding (write % as %25)' },
+  )
 
 /** Keys each flow needs; a missing one is a config error naming the key. */
 const REQUIRED: Readonly<Record<AuthFlow, readonly string[]>> = {
