@@ -11,6 +11,9 @@ describe('defaultAudience', () => {
     expect(defaultAudience('https://acme--uat.sandbox.my.salesforce.com')).toBe(
       'https://test.salesforce.com',
     )
+    for (const sandbox of ['acme--uat.my.salesforce.com', 'fun-dog-42.scratch.my.salesforce.com']) {
+      expect(defaultAudience(`https://${sandbox}`), sandbox).toBe('https://test.salesforce.com')
+    }
     expect(defaultAudience('https://test.salesforce.com')).toBe('https://test.salesforce.com')
     expect(defaultAudience('https://login.salesforce.com')).toBe('https://login.salesforce.com')
   })

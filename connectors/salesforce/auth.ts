@@ -78,12 +78,17 @@ export async function logIn(
 
 /**
  * The `aud` Salesforce accepts for a login URL: a My Domain logs in through its own host but
- * expects the production (or, for a sandbox, the test) login server as the audience.
+ * expects the production (or, for a sandbox or scratch org, the test) login server as the
+ * audience. Sandboxes are `name--sandbox.sandbox.my.salesforce.com`, or without `.sandbox`
+ * before enhanced domains; a production My Domain never holds `--`.
  */
 export function defaultAudience(loginUrl: string): string {
   const host = new URL(loginUrl).hostname
-  if (host.endsWith('.sandbox.my.salesforce.com')) return 'https://test.salesforce.com'
-  if (host.endsWith('.my.salesforce.com')) return 'https://login.salesforce.com'
+  if (host.endsWith('.my.salesforce.com')) {
+    const sandbox =
+      /\.(sandbox|scratch)\.my\.salesforce\.com$/.test(host) || host.split('.')[0]!.includes('--')
+    return sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com'
+  }
   return loginUrl
 }
 
@@ -115,7 +120,8 @@ export function signAssertion(
 ): string {
   const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url')
   const exp = Math.floor(Date.now() / 1000) + JWT_LIFETIME_S
-  const unsigned = `${encode({ alg: 'RS256' })}.${encode({ iss: clientId, sub: username, aud: audience, exp })}`
+  const claims = { iss: clientId, sub: username, aud: audience, exp }
+  const unsigned = `${encode({ alg: 'RS256' })}.${encode(claims)}`
   const signature = sign('RSA-SHA256', Buffer.from(unsigned), key).toString('base64url')
   return `${unsigned}.${signature}`
 }

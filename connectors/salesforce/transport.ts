@@ -85,7 +85,8 @@ function openTunnel(
   wrap: (socket: Socket) => Duplex,
   created: Created,
 ): http.ClientRequest {
-  const target = `${options.host ?? 'localhost'}:${options.port ?? 443}`
+  const host = options.host ?? 'localhost'
+  const target = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 443}`
   const headers: Record<string, string> = { host: target }
   if (proxy.username || proxy.password) {
     const login = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
