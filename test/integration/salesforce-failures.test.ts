@@ -78,6 +78,13 @@ describe('salesforce rate limits', () => {
 })
 
 describe('salesforce deadlines and retries', () => {
+  it('asks a query once when a page says more follow but names no next page', async () => {
+    const connector = await loggedIn()
+    org.server.inject({ target: 'data', answer: 'no_next_page', times: 50 })
+    await expect(findBob(connector)).resolves.toEqual([{ Id: '003000000000001AAA' }])
+    expect(org.server.requests).toHaveLength(1)
+  })
+
   it('retries a failed GET a bounded number of times', async () => {
     const connector = await loggedIn()
     org.server.inject({ target: 'data', answer: 'unavailable', times: 2 })

@@ -57,6 +57,10 @@ export function answerFault(response: ServerResponse, answer: Fault['answer']): 
   if (answer === 'rate_limit_429') send(response, 429, 'Too Many Requests', 'text/plain')
   if (answer === 'unavailable')
     apiError(response, 503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable')
+  if (answer === 'no_next_page') {
+    const record = { attributes: { type: 'Contact' }, Id: '003000000000001AAA' }
+    send(response, 200, { totalSize: 50, done: false, records: [record] })
+  }
 }
 
 /** The REST API under `/services/data/`: versions, resources, query and search. */

@@ -35,7 +35,14 @@ export interface RecordedRequest {
 /** A scripted misbehaviour for the next `times` token or data requests. */
 export interface Fault {
   readonly target: 'token' | 'data'
-  readonly answer: 'expired' | 'rate_limit_403' | 'rate_limit_429' | 'unavailable' | 'hang'
+  readonly answer:
+    | 'expired'
+    | 'rate_limit_403'
+    | 'rate_limit_429'
+    | 'unavailable'
+    | 'hang'
+    /** A query page that says more follow but names no next page. */
+    | 'no_next_page'
   times?: number
 }
 
