@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { get } from 'node:http'
 import { createServer } from 'node:net'
@@ -52,8 +52,8 @@ describe('serve with several workers', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('answers from every worker on one port and stops them all on SIGTERM', async () => {
-    const port = await freePort()
+  /** `livelookup serve` on `port` with the two-worker config; killed after the tests. */
+  function serve(port: number): ChildProcessWithoutNullStreams {
     const server = spawn(process.execPath, [
       CLI,
       'serve',
@@ -63,6 +63,12 @@ describe('serve with several workers', () => {
       String(port),
     ])
     child = server
+    return server
+  }
+
+  it('answers from every worker on one port and stops them all on SIGTERM', async () => {
+    const port = await freePort()
+    const server = serve(port)
     let logs = ''
     let errors = ''
     server.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
@@ -99,15 +105,7 @@ describe('serve with several workers', () => {
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve))
     try {
-      const server = spawn(process.execPath, [
-        CLI,
-        'serve',
-        '--config',
-        join(dir, 'gateway.yaml'),
-        '--port',
-        String(port),
-      ])
-      child = server
+      const server = serve(port)
       let logs = ''
       server.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
       server.stderr.resume()

@@ -45,7 +45,7 @@ describe('circuit breaker', () => {
     return gateway.service.current.health.of(live.connector, 'stuck')
   }
 
-  it('opens after repeated timeouts, then answers from the others without calling the hung connector', async () => {
+  it('opens after repeated timeouts, then answers without calling the hung connector', async () => {
     for (let i = 0; i < 2; i++) {
       const response = await gateway.request(LOOKUP)
       expect(response.status).toBe(200)
@@ -70,7 +70,7 @@ describe('circuit breaker', () => {
     expect(String(line.connectors[0]!.reason)).toContain('circuit breaker is open')
   })
 
-  it('reports the skipped connector by its last failure kind when it was the only one', async () => {
+  it('reports the skipped connector by its last failure kind when it is the only one', async () => {
     const response = await gateway.request(LOOKUP.replace('customers', 'alone'))
     expect(response.status).toBe(503)
     expect(await response.text()).toBe('alone unavailable: stuck: timeout')
