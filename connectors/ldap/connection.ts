@@ -100,7 +100,8 @@ export async function openConnection(
 
   const tls = server.secure || settings.startTLS ? tlsFor(server, settings) : undefined
   const writes = new WriteBatch()
-  const secureSocket = watched(writes, tlsConnect)
+  const sockets = new Set<Socket>()
+  const secureSocket = watched(writes, sockets, tlsConnect)
   const client = new library.Client({
     url: server.url,
     connectTimeout: settings.connectTimeoutMs,
@@ -108,12 +109,22 @@ export async function openConnection(
     ...(server.secure
       ? { tlsOptions: tls, createSecureConnection: onlyOnce(secureSocket) as typeof tlsConnect }
       : {
-          createConnection: onlyOnce(watched(writes, netConnect)) as typeof netConnect,
+          createConnection: onlyOnce(watched(writes, sockets, netConnect)) as typeof netConnect,
           createSecureConnection: secureSocket as typeof tlsConnect,
         }),
   })
 
-  const abandon = (): void => void client.unbind().catch(() => undefined)
+  // NOTE: ldapts settles neither startTLS() nor unbind() when a server stalls in the middle of
+  // the TLS handshake, so giving up never waits on the client: its sockets are destroyed and
+  // the steps below are raced against `abandoned`.
+  let giveUp: (error: Error) => void = () => undefined
+  const abandoned = new Promise<never>((_, reject) => (giveUp = reject))
+  abandoned.catch(() => undefined)
+  const abandon = (): void => {
+    for (const socket of sockets) socket.destroy()
+    void client.unbind().catch(() => undefined)
+    giveUp(new Error('the connection was abandoned'))
+  }
   closing?.addEventListener('abort', abandon, { once: true })
   let timedOut = false
   const timer = setTimeout(() => {
@@ -121,16 +132,20 @@ export async function openConnection(
     abandon()
   }, settings.connectTimeoutMs)
   let phase: LdapPhase = 'connect'
-  try {
+  const steps = (async () => {
     if (settings.startTLS && !server.secure) await client.startTLS(tls)
     phase = 'bind'
     await client.bind(settings.bindDN ?? '', settings.bindDN ? settings.password : '')
     phase = 'search'
-    const activeDirectory = await isActiveDirectory(client)
+    return isActiveDirectory(client)
+  })()
+  steps.catch(() => undefined)
+  try {
+    const activeDirectory = await Promise.race([steps, abandoned])
     const holdWrites = (): void => writes.hold()
     return { client, server: index, label: server.label, activeDirectory, holdWrites }
   } catch (error) {
-    await client.unbind().catch(() => undefined)
+    abandon()
     if (!timedOut) throw ldapFailure(error, phase, server.label)
     const waited = `${settings.connectTimeoutMs} ms`
     throw new ConnectorError(
@@ -166,12 +181,17 @@ async function isActiveDirectory(client: Client): Promise<boolean> {
   }
 }
 
-/** Opens sockets through `open`, remembering the latest for write batching. */
+/** Opens sockets through `open`, remembering the latest for write batching and every one. */
 function watched<Args extends unknown[]>(
   writes: WriteBatch,
+  sockets: Set<Socket>,
   open: (...args: Args) => Socket,
 ): (...args: Args) => Socket {
-  return (...args: Args): Socket => writes.watch(open(...args))
+  return (...args: Args): Socket => {
+    const socket = open(...args)
+    sockets.add(socket)
+    return writes.watch(socket)
+  }
 }
 
 /**

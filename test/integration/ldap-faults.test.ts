@@ -11,6 +11,7 @@ import { ConnectorError } from '../../src/errors.js'
 import { CONTRACT_DIRECTORY } from '../servers/ldap-fixtures/people.js'
 import { freePort } from '../servers/ports.js'
 import { type SlapdServer, startSlapd } from '../servers/slapd.js'
+import { startStallingLdap } from '../servers/stalling-ldap.js'
 import { connectorFailure } from '../harness/failure.js'
 import { testLogger } from '../harness/secrets.js'
 
@@ -189,6 +190,23 @@ describe('ldap connector faults', () => {
       expect(checkError.kind).toBe('timeout')
     } finally {
       await connector.close()
+    }
+  })
+
+  it('gives up on a server that stalls after StartTLS, fails over, and still closes', async () => {
+    const stalling = await startStallingLdap()
+    const connector = build({
+      url: [stalling.url, secondary.url],
+      startTLS: true,
+      ca: secondary.caFile,
+      connectTimeout: '300ms',
+    })
+    try {
+      expect(await company(connector)).toBe('secondary')
+      expect(await company(connector)).toBe('secondary')
+    } finally {
+      await connector.close()
+      await stalling.close()
     }
   })
 
