@@ -14,11 +14,13 @@ const LETTERS: Readonly<Record<string, string>> = {
   ħ: 'h',
   ı: 'i',
   ŀ: 'l',
+  // Greek final sigma: `ΑΝΑΣ` lower-cases to `ανας`, which must still start `Αναστασίου`.
+  ς: 'σ',
 }
 
 const PLAIN = /^[\x20-\x7e]*$/
 const MARKS = /\p{M}+/gu
-const SPECIAL = /[ßæœøłđðþħıŀ]/g
+const SPECIAL = /[ßæœøłđðþħıŀς]/g
 const SPACES = /\s+/g
 
 /**

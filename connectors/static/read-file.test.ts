@@ -51,6 +51,18 @@ describe('readBook with CSV', () => {
     expect(table.rows).toEqual([['c1', 'Smith & Sons, Ltd', 'Said "hi"\r\non two lines']])
   })
 
+  it('reads files whose line endings are mixed, as a header saved apart from rows', async () => {
+    const crlfHeader = await read('mixed-1.csv', 'id,last\r\nc1,Jones\nc2,Smith\n')
+    const crlfRows = await read('mixed-2.csv', 'id,last\nc1,Jones\r\nc2,Smith\r\n')
+    for (const table of [crlfHeader, crlfRows]) {
+      expect(table.rows).toEqual([
+        ['c1', 'Jones'],
+        ['c2', 'Smith'],
+      ])
+      expect(table.raggedRows).toBe(0)
+    }
+  })
+
   it('strips a byte order mark and trims header names', async () => {
     const table = await read('bom.csv', '\uFEFF id , email \nc1,a@example.com\n')
     expect(table.columns).toEqual(['id', 'email'])

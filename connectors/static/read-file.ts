@@ -69,6 +69,8 @@ function tableOfCsv(text: string, delimiter: string): Table {
   const records = parseCsv(text, {
     bom: true,
     delimiter,
+    // Every line ending, mixed too: a header saved with CRLF above rows written with LF.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
