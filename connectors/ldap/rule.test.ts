@@ -29,6 +29,11 @@ describe('compileLdapRule', () => {
   it('refuses a placeholder missing from when', () => {
     expect(ruleError('(mail={email})', ['customer_id']).message).toMatch(/not listed/)
   })
+
+  it('refuses a filter without a placeholder, which finds the same entries every time', () => {
+    const error = ruleError('(objectClass=person)', ['email'])
+    expect(error).toMatchObject({ key: 'filter', message: /at least one \{placeholder\}/ })
+  })
 })
 
 describe('bindLdapRule', () => {

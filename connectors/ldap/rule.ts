@@ -16,11 +16,18 @@ export interface CompiledLdapRule {
 const PROBE_VALUE = 'probe value'
 
 /**
- * Checks a filter template: every placeholder is one of `when`, and the filter parses with the
- * placeholders filled in. A placeholder in an attribute name or operator position fails here.
+ * Checks a filter template: it has a placeholder, every placeholder is one of `when`, and the
+ * filter parses with them filled in. A placeholder in an attribute name or operator position
+ * fails here.
  */
 export function compileLdapRule(filter: string, when: readonly string[]): CompiledLdapRule {
   const parts = compileTemplate(filter, when, 'filter')
+  if (!parts.some((part) => 'input' in part)) {
+    throw new RuleError(
+      'needs at least one {placeholder}, or every lookup would find the same entries',
+      'filter',
+    )
+  }
   try {
     parseFilter(fill(parts, () => PROBE_VALUE))
   } catch (error) {
