@@ -23,6 +23,9 @@ interface Slot {
 /** Opens a bound connection to the server at `index` of the `url` list. */
 export type Opener = (index: number, closing: AbortSignal) => Promise<LdapConnection>
 
+/** The longest a refused bind is remembered before the connector binds again. */
+const MAX_REFUSAL_MS = 3_600_000
+
 /** How many times one lookup moves to another connection after its connection died. */
 const ATTEMPTS = 3
 
@@ -40,6 +43,8 @@ export class LdapPool {
   private closed = false
   private readonly closing = new AbortController()
   private refused: { readonly error: unknown; readonly until: number } | undefined
+  /** Binds refused in a row, since the last that succeeded. */
+  private refusals = 0
 
   constructor(
     private readonly open: Opener,
@@ -156,6 +161,7 @@ export class LdapPool {
       try {
         const connection = await this.open(index, this.closing.signal)
         this.downUntil[index] = 0
+        this.refusals = 0
         return connection
       } catch (error) {
         this.downUntil[index] = Date.now() + this.settings.failbackMs
@@ -171,12 +177,15 @@ export class LdapPool {
   }
 
   /**
-   * Remembers a refused bind for `failbackMs`: binding again with a wrong password on every
-   * lookup could lock the service account out under a lockout policy.
+   * Remembers a refused bind: binding again with a wrong password on every lookup could lock
+   * the service account out under a lockout policy. The first refusal is kept for
+   * `failbackMs`, and each one after it twice as long as the last, up to an hour.
    */
   private refuse(error: unknown): void {
     if ((error as ConnectorError).kind !== 'auth') return
-    this.refused = { error, until: Date.now() + this.settings.failbackMs }
+    const waitMs = Math.min(this.settings.failbackMs * 2 ** this.refusals, MAX_REFUSAL_MS)
+    this.refusals++
+    this.refused = { error, until: Date.now() + waitMs }
   }
 
   /** The first server of the list not recently failed. */

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 
 import { Client, type ClientOptions } from 'ldapts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import type { Connector } from '../../connectors/contract.js'
 import { createLdapConnector, ldapConnector } from '../../connectors/ldap/index.js'
@@ -238,6 +238,32 @@ describe('ldap connector faults', () => {
         expect((await connectorFailure(company(connector))).kind).toBe('auth')
       expect(library.opened()).toBe(1)
     } finally {
+      await connector.close()
+    }
+  })
+
+  it('waits twice as long before each bind after another refusal', async () => {
+    const library = countingLibrary()
+    const connector = build(
+      { url: primary.url, bindDN: primary.bindDN, password: 'Wrong-Password-77', failback: '1s' },
+      library,
+    )
+    let now = Date.now()
+    vi.spyOn(Date, 'now').mockImplementation(() => now)
+    try {
+      const binds = async (): Promise<number> => {
+        expect((await connectorFailure(company(connector))).kind).toBe('auth')
+        return library.opened()
+      }
+      expect(await binds()).toBe(1)
+      now += 1_100
+      expect(await binds()).toBe(2)
+      now += 1_100
+      expect(await binds()).toBe(2)
+      now += 1_000
+      expect(await binds()).toBe(3)
+    } finally {
+      vi.restoreAllMocks()
       await connector.close()
     }
   })
