@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -113,6 +113,39 @@ describe('static address book', () => {
     })
   })
 
+  it('reloads after a Kubernetes ConfigMap update, which swaps a link beside it', async () => {
+    const mounted = join(folder, 'configmap')
+    const version = async (name: string, content: string) => {
+      await mkdir(join(mounted, name), { recursive: true })
+      await writeFile(join(mounted, name, 'book.csv'), content)
+      await symlink(name, join(mounted, '..data_tmp'))
+      await rename(join(mounted, '..data_tmp'), join(mounted, '..data'))
+    }
+    await version('..v1', csv('Adams'))
+    await symlink(join('..data', 'book.csv'), join(mounted, 'book.csv'))
+    const { connector } = connect('configmap/book.csv')
+    expect(await lastNames(connector)).toEqual(['Adams'])
+
+    await version('..v2', csv('Abbott', 'Avery'))
+    await vi.waitFor(async () => expect(await lastNames(connector)).toEqual(['Abbott', 'Avery']), {
+      timeout: 5_000,
+    })
+  })
+
+  it('reloads a linked file edited in its own folder', async () => {
+    await mkdir(join(folder, 'real'))
+    await mkdir(join(folder, 'linked'))
+    await writeFile(join(folder, 'real', 'book.csv'), csv('Adams'))
+    await symlink(join('..', 'real', 'book.csv'), join(folder, 'linked', 'book.csv'))
+    const { connector } = connect('linked/book.csv')
+    expect(await lastNames(connector)).toEqual(['Adams'])
+
+    await writeFile(join(folder, 'real', 'book.csv'), csv('Allen'))
+    await vi.waitFor(async () => expect(await lastNames(connector)).toEqual(['Allen']), {
+      timeout: 5_000,
+    })
+  })
+
   it('keeps the old contacts when the new file is broken, and says why', async () => {
     await writeFile(join(folder, 'broken.csv'), csv('Adams'))
     const { connector, events } = connect('broken.csv')
@@ -151,7 +184,7 @@ describe('static address book', () => {
     expect(await lastNames(connector)).toEqual(['Adams'])
   })
 
-  it('rejects as unreachable while the file is missing, then loads it once it appears', async () => {
+  it('rejects as unreachable while the file is missing, then loads it when it appears', async () => {
     const { connector } = connect('later.csv')
     const missing = await rejection(connector.check(AbortSignal.timeout(5_000)))
     expect(missing.kind).toBe('unreachable')
@@ -208,7 +241,7 @@ describe('static address book', () => {
     expect((await rejection(connector.check(AbortSignal.abort()))).kind).toBe('timeout')
   })
 
-  it('gives up waiting for the first load when the lookup is aborted, and keeps loading', async () => {
+  it('stops waiting for the first load when the lookup aborts, and keeps loading', async () => {
     await writeFile(join(folder, 'slow.csv'), csv('Adams'))
     const { connector } = connect('slow.csv')
     const controller = new AbortController()

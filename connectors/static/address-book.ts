@@ -1,6 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs'
+import { realpathSync, watch, type FSWatcher } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { dirname } from 'node:path'
 
 import type { Logger } from 'pino'
 
@@ -30,7 +30,7 @@ export class AddressBook implements Connector<StaticRule> {
   #book: Book | undefined
   #loading: Promise<Book> | undefined
   #failure: { error: ConnectorError; signature: string } | undefined
-  #watcher: FSWatcher | undefined
+  #watchers: FSWatcher[] = []
   #settle: NodeJS.Timeout | undefined
   #reloading = false
   #changedAgain = false
@@ -61,8 +61,12 @@ export class AddressBook implements Connector<StaticRule> {
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#settle)
-    this.#watcher?.close()
-    this.#watcher = undefined
+    this.#stopWatching()
+  }
+
+  #stopWatching(): void {
+    for (const watcher of this.#watchers) watcher.close()
+    this.#watchers = []
   }
 
   /** The loaded book; loads it first, or again when a failed file has changed since. */
@@ -123,26 +127,30 @@ export class AddressBook implements Connector<StaticRule> {
     return book
   }
 
+  /**
+   * Watches the file's folder, and the folder of the file a link points to: any change there
+   * is checked against the file's signature, so a save by rename, a Kubernetes ConfigMap
+   * update (a swapped link beside the file) and an edit of a linked file all reload it.
+   */
   #startWatching(): void {
-    if (!this.#options.watch || this.#watcher || this.#closed) return
-    const name = basename(this.#options.path)
+    if (!this.#options.watch || this.#watchers.length > 0 || this.#closed) return
     try {
-      this.#watcher = watch(
+      const folders = new Set([
         dirname(this.#options.path),
-        { persistent: false },
-        (_event, changed) => {
-          if (!changed || changed === name) this.#changed()
-        },
-      )
-      this.#watcher.on('error', (error) => {
-        this.#options.logger.warn({
-          event: 'address_book_watch_failed',
-          file: this.#options.shown,
-          reason: error.message,
+        dirname(realTarget(this.#options.path)),
+      ])
+      for (const folder of folders) {
+        const watcher = watch(folder, { persistent: false }, () => this.#changed())
+        watcher.on('error', (error) => {
+          this.#options.logger.warn({
+            event: 'address_book_watch_failed',
+            file: this.#options.shown,
+            reason: error.message,
+          })
+          this.#stopWatching()
         })
-        this.#watcher?.close()
-        this.#watcher = undefined
-      })
+        this.#watchers.push(watcher)
+      }
     } catch (error) {
       this.#options.logger.warn({
         event: 'address_book_watch_failed',
@@ -222,5 +230,14 @@ async function signatureOf(path: string): Promise<string> {
     return `${found.ino}:${found.size}:${found.mtimeMs}`
   } catch {
     return 'missing'
+  }
+}
+
+/** Where a path leads once links are followed; the path itself while it does not exist. */
+function realTarget(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
   }
 }
