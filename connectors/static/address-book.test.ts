@@ -184,7 +184,7 @@ describe('static address book', () => {
     expect(await lastNames(connector)).toEqual(['Adams'])
   })
 
-  it('rejects as unreachable while the file is missing, then loads it when it appears', async () => {
+  it('rejects as unreachable while the file is missing, then loads it once there', async () => {
     const { connector } = connect('later.csv')
     const missing = await rejection(connector.check(AbortSignal.timeout(5_000)))
     expect(missing.kind).toBe('unreachable')
