@@ -121,6 +121,9 @@ describe('Book.search', () => {
   it('never matches everything with a value that folds to nothing', () => {
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: '\u0308' })).toEqual([])
     expect(ids(contacts, { last: '{last_name}*' }, { last_name: '   ' })).toEqual([])
+    // Nor with literal text around it: that text alone would select every row it starts.
+    expect(ids(contacts, { company: 'Smith {last_name}*' }, { last_name: '\u0301' })).toEqual([])
+    expect(ids(contacts, { company: 'Smith {last_name}*' }, { last_name: '&' })).toEqual(['c1'])
   })
 
   it('never finds rows whose value is empty', () => {

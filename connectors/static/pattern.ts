@@ -96,7 +96,19 @@ function stripWildcard(
   return true
 }
 
-/** The folded text a pattern compares with, filled from the lookup's inputs. */
+/**
+ * The folded text a pattern compares with, filled from the lookup's inputs; empty, so that it
+ * matches nothing, when an input folds to nothing.
+ */
 export function needleOf(pattern: ColumnPattern, input: Readonly<Record<string, string>>): string {
-  return fold(fillTemplate(pattern.parts, (name) => input[name] ?? ''))
+  let empty = false
+  const needle = fold(
+    fillTemplate(pattern.parts, (name) => {
+      const value = input[name] ?? ''
+      // A value that folds to nothing (only accents, say) would leave just the literal text.
+      if (fold(value) === '') empty = true
+      return value
+    }),
+  )
+  return empty ? '' : needle
 }
