@@ -244,7 +244,8 @@ describe('ldap connector on OpenLDAP', () => {
     })
     try {
       expect(await search(one, byId(), { customer_id: 'c1001' })).toEqual([])
-      expect(await search(base, rule('(objectClass=*)', []), {})).toHaveLength(1)
+      expect(await search(base, byId(), { customer_id: 'c1001' })).toHaveLength(1)
+      expect(await search(base, byId(), { customer_id: 'c1002' })).toEqual([])
     } finally {
       await Promise.all([one.close(), base.close()])
     }
