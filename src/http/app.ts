@@ -18,6 +18,7 @@ import {
 import { renderAjax, renderLiveLookup } from '../render/xml.js'
 import { guardAddress, isLocalCaller, logRefused } from './access.js'
 import { answerLookup } from './answer.js'
+import { endOfTurn } from './end-of-turn.js'
 import { pathOf, requireKey } from './keys.js'
 import { metricsRoute, readyRoute, type Operations } from './ops.js'
 import { rateLimit } from './rate-limit.js'
@@ -114,6 +115,7 @@ export function createApp(state: AppState): Hono {
         return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
       },
     )
+    await endOfTurn()
     return answerWith(c, answer)
   })
 
@@ -135,6 +137,7 @@ export function createApp(state: AppState): Hono {
         return { body, contentType, matches: found.items.length, runs: found.runs }
       },
     )
+    await endOfTurn()
     return answerWith(c, answer)
   })
 

@@ -1,0 +1,17 @@
+let turn: Promise<void> | undefined
+
+/**
+ * Settles once the event loop has run the callbacks of this turn's input: the requests that
+ * arrived together. Answers that wait for it are written back to back, so a busy client is
+ * woken once for the lot rather than once per answer, which on loopback costs more than a
+ * lookup from the cache. One timer serves every waiter of a turn.
+ */
+export function endOfTurn(): Promise<void> {
+  turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = undefined
+      resolve()
+    }),
+  )
+  return turn
+}
