@@ -2,13 +2,16 @@
  * The benchmark ceiling: a Hono route on @hono/node-server that answers every request with the
  * same small `<livelookup>` body, doing no lookup at all. Run in its own process:
  *
- *     node dist/bench/bare-server.js <port> [busy microseconds per request]
+ *     node dist/bench/bare-server.js <port> [busy microseconds per request] [batched]
  *
  * With a busy time, each request first spins that long: a server as slow as a gateway doing
  * real work, but with none of its code, to show what a slower server costs on this machine.
+ * `batched` holds each answer until the end of the event loop's turn, as the gateway does.
  */
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
+
+import { endOfTurn } from '../src/http/end-of-turn.js'
 
 const BODY =
   '<?xml version="1.0" encoding="utf-8"?>' +
@@ -18,13 +21,15 @@ const BODY =
 
 const port = Number(process.argv[2] ?? 8089)
 const busyMs = Number(process.argv[3] ?? 0) / 1000
+const batched = process.argv[4] === 'batched'
 const app = new Hono()
 app.get('/healthz', (c) => c.text('ok'))
-app.all('*', (c) => {
+app.all('*', async (c) => {
   if (busyMs > 0) {
     const until = performance.now() + busyMs
     while (performance.now() < until);
   }
+  if (batched) await endOfTurn()
   return c.body(BODY, 200, { 'content-type': 'text/xml; charset=utf-8' })
 })
 
