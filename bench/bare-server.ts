@@ -11,7 +11,7 @@
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 
-import { endOfTurn } from '../src/http/end-of-turn.js'
+import { endOfTurn } from '../src/end-of-turn.js'
 
 const BODY =
   '<?xml version="1.0" encoding="utf-8"?>' +

@@ -1,5 +1,7 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino'
 
+import { endOfTurn } from './end-of-turn.js'
+
 /** Fields that may hold a secret wherever they appear in a log event. */
 const REDACTED = [
   'password',
@@ -84,9 +86,9 @@ interface Destination {
 
 /**
  * Gathers the lines logged during one turn of the event loop and hands them to the destination
- * as one write. pino's destination does its bookkeeping per write, and at thousands of lookups
- * a second that cost more than building the lines; the destination still does the writing,
- * asynchronously, with its handling of slow pipes and its flush at exit.
+ * as one write at its end. pino's destination does its bookkeeping per write, and at thousands
+ * of lookups a second that cost more than building the lines; the destination still does the
+ * writing, asynchronously, with its handling of slow pipes and its flush at exit.
  */
 class LineBatch implements Destination {
   #lines: string[] = []
@@ -101,7 +103,7 @@ class LineBatch implements Destination {
     this.#lines.push(line)
     if (!this.#scheduled) {
       this.#scheduled = true
-      setImmediate(this.#forward)
+      void endOfTurn().then(this.#forward)
     }
     return true
   }

@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 
 import { fieldKey, sourceKey } from '../cache/key.js'
+import { endOfTurn } from '../end-of-turn.js'
 import type { Gateway } from '../engine/gateway.js'
 import { LookupFailedError, RequestError } from '../errors.js'
 import {
@@ -18,7 +19,6 @@ import {
 import { renderAjax, renderLiveLookup } from '../render/xml.js'
 import { guardAddress, isLocalCaller, logRefused } from './access.js'
 import { answerLookup } from './answer.js'
-import { endOfTurn } from './end-of-turn.js'
 import { pathOf, requireKey } from './keys.js'
 import { metricsRoute, readyRoute, type Operations } from './ops.js'
 import { rateLimit } from './rate-limit.js'

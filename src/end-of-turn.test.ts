@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { endOfTurn } from './end-of-turn.js'
 
 describe('endOfTurn', () => {
-  it('settles the waiters of one turn together, after its microtasks, then starts afresh', async () => {
+  it('settles the waiters of a turn together, after its microtasks, then afresh', async () => {
     const order: string[] = []
     const first = endOfTurn()
     const second = endOfTurn()
