@@ -13,6 +13,17 @@ describe('parseQueryString', () => {
     ])
   })
 
+  it('splits names from values at the first = of each pair only, skipping empty pairs', () => {
+    const params = parseQueryString('&a&b=&=c&&d=x=y&e')
+    expect([...params]).toEqual([
+      ['a', ''],
+      ['b', ''],
+      ['', 'c'],
+      ['d', 'x=y'],
+      ['e', ''],
+    ])
+  })
+
   it('lets the last of a repeated name win', () => {
     expect(parseQueryString('email=a%40x.com&email=b%40x.com').get('email')).toBe('b@x.com')
   })

@@ -16,12 +16,22 @@ export function parseQueryString(text: string, into: RawParams = new Map()): Raw
     throw new RequestError(413, 'too_large', 'the query is larger than 64 KiB')
   }
 
-  for (const pair of text.split('&')) {
-    if (!pair) continue
-    const equals = pair.indexOf('=')
-    const name = decodePart(equals < 0 ? pair : pair.slice(0, equals), 'a parameter name')
-    const value = equals < 0 ? '' : decodePart(pair.slice(equals + 1), name)
-    into.set(name, value)
+  // One pass: the next `=` found is kept until the pairs reach it, so pairs without one
+  // never make the search start over.
+  let nextEquals = -1
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('&', start)
+    if (end < 0) end = text.length
+    if (nextEquals < start) {
+      nextEquals = text.indexOf('=', start)
+      if (nextEquals < 0) nextEquals = text.length
+    }
+    const equals = Math.min(nextEquals, end)
+    if (end > start) {
+      const name = decodePart(text.slice(start, equals), 'a parameter name')
+      into.set(name, equals < end ? decodePart(text.slice(equals + 1, end), name) : '')
+    }
+    start = end + 1
   }
   return into
 }
@@ -55,6 +65,8 @@ const PERCENT_SEQUENCE = /%[0-9A-Fa-f]{2}/
 const UNUSABLE =
   /[\u0000-\u001f\u007f]+|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 const replaceUnusable = (found: string): string => (found.charCodeAt(0) < 0xd800 ? ' ' : '\ufffd')
+/** Whether `UNUSABLE` can find anything: one cheap scan, where `UNUSABLE` looks around. */
+const MAYBE_UNUSABLE = /[\u0000-\u001f\u007f\ud800-\udfff]/
 
 /** Parameters that are never inputs: the caller's key is a secret, not a search value. */
 const NOT_INPUTS = new Set(['key'])
@@ -69,10 +81,14 @@ export function toLookupInput(params: RawParams): LookupInput {
   const input = Object.create(null) as Record<string, string>
 
   for (const [name, raw] of params) {
-    if (NOT_INPUTS.has(name)) continue
+    // Most of what HelpSpot sends is empty: it names every field it knows, filled or not.
+    if (!raw || NOT_INPUTS.has(name)) continue
     let value = raw
-    if (DOUBLE_ENCODED.test(name) && PERCENT_SEQUENCE.test(value)) value = decodeOnceMore(value)
-    value = value.replace(UNUSABLE, replaceUnusable).trim()
+    if (value.includes('%') && DOUBLE_ENCODED.test(name) && PERCENT_SEQUENCE.test(value)) {
+      value = decodeOnceMore(value)
+    }
+    if (MAYBE_UNUSABLE.test(value)) value = value.replace(UNUSABLE, replaceUnusable)
+    value = value.trim()
     if (value) input[name] = value
   }
   return input
