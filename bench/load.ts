@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
 import { deadlineAfter } from '../src/engine/deadline.js'
+import { freePort } from '../test/servers/ports.js'
 
 /** One measured load: throughput and latency percentiles in milliseconds. */
 export interface LoadResult {
@@ -27,26 +28,91 @@ export interface HttpLoad {
 }
 
 const WARM_UP_SECONDS = 2
+const SECONDS = 10
+const ROUNDS = 5
 
 /** Drives HTTP load with autocannon and reports throughput and latency. */
 export async function loadHttp(load: HttpLoad): Promise<LoadResult> {
+  return httpMeasure(load).run(load.seconds ?? SECONDS)
+}
+
+/** One load of a comparison: `run(seconds)` measures it once, for that long. */
+export interface Measure {
+  readonly name: string
+  run(seconds: number): Promise<LoadResult>
+}
+
+/** An HTTP load; its first run is preceded by an unmeasured warm-up. */
+export function httpMeasure(load: HttpLoad): Measure {
   const options = {
     url: load.url,
     connections: load.connections ?? 32,
     requests: load.paths.map((path) => ({ method: 'GET' as const, path })),
   }
-  // Unmeasured first: the server's first wave of requests pays for compiling its code.
-  await autocannon({ ...options, duration: WARM_UP_SECONDS })
-  const result = await autocannon({ ...options, duration: load.seconds ?? 10 })
-
+  let warm = false
   return {
     name: load.name,
-    requests: result.requests.total,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
+    async run(seconds) {
+      // Unmeasured first: the server's first wave of requests pays for compiling its code.
+      if (!warm) await autocannon({ ...options, duration: WARM_UP_SECONDS })
+      warm = true
+      const result = await autocannon({ ...options, duration: seconds })
+      return {
+        name: load.name,
+        requests: result.requests.total,
+        rps: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.non2xx + result.timeouts,
+      }
+    },
   }
+}
+
+/** `loadDirect` as one load of a comparison. */
+export function directMeasure(
+  name: string,
+  operation: (i: number) => Promise<unknown>,
+  concurrency = 32,
+): Measure {
+  return { name, run: (seconds) => loadDirect(name, operation, concurrency, seconds) }
+}
+
+/**
+ * Measures loads that are compared with each other in turns: `ROUNDS` rounds, each running
+ * every load for an equal share of `seconds`, in the same order. This machine's speed drifts by
+ * a tenth or more within a minute, and measured one after the other, a ratio would mostly say
+ * which load ran in the faster minute. Throughput is the mean over the rounds, latencies and
+ * the request count are the median and the sum.
+ */
+export async function inTurns(
+  measures: readonly Measure[],
+  seconds = SECONDS,
+): Promise<LoadResult[]> {
+  const rounds: LoadResult[][] = measures.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [at, measure] of measures.entries()) {
+      rounds[at]!.push(await measure.run(seconds / ROUNDS))
+    }
+  }
+  return measures.map((measure, at) => {
+    const results = rounds[at]!
+    const sum = (of: (result: LoadResult) => number) =>
+      results.reduce((total, result) => total + of(result), 0)
+    return {
+      name: measure.name,
+      requests: sum((result) => result.requests),
+      rps: Math.round(sum((result) => result.rps) / results.length),
+      p50: median(results.map((result) => result.p50)),
+      p99: median(results.map((result) => result.p99)),
+      errors: sum((result) => result.errors),
+    }
+  })
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1]!
 }
 
 /**
@@ -57,7 +123,7 @@ export async function loadDirect(
   name: string,
   operation: (i: number) => Promise<unknown>,
   concurrency = 32,
-  seconds = 10,
+  seconds = SECONDS,
 ): Promise<LoadResult> {
   const latencies: number[] = []
   const until = performance.now() + seconds * 1000
@@ -112,49 +178,99 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100
 }
 
-export interface RunningGateway {
+/** A server of the benchmark in its own process, answering on loopback. */
+export interface RunningServer {
   readonly url: string
   stop(): Promise<void>
 }
 
+/**
+ * Asks for every path once, as a warm-up that also checks the mix: caches fill and indexes are
+ * built before anything is measured, and a path the server cannot answer stops the case.
+ */
+export async function askEach(url: string, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const answer = await fetch(url + path)
+    const body = await answer.text()
+    if (!answer.ok) throw new Error(`${path} answered ${answer.status}: ${body.slice(0, 200)}`)
+  }
+}
+
+/**
+ * What one case starts (servers, pools, clients), closed together in reverse order however the
+ * case ends.
+ */
+export class Resources {
+  readonly #closers: (() => Promise<unknown>)[] = []
+
+  /** Waits for a server to start, and stops it with the rest. */
+  async add(starting: Promise<RunningServer>): Promise<RunningServer> {
+    const server = await starting
+    this.defer(() => server.stop())
+    return server
+  }
+
+  defer(close: () => Promise<unknown>): void {
+    this.#closers.push(close)
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.#closers.splice(0).reverse()) await close()
+  }
+}
+
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url))
+const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url))
 
 /**
  * Starts the built gateway (`dist/src/cli.js serve`) in its own process, so the load generator
  * and the server do not share an event loop, and waits until `/healthz` answers. It logs as it
  * does by default, one line per lookup, into a discarded stdout.
  */
-export async function startGateway(
+export function startGateway(
   configPath: string,
   port: number,
   env: NodeJS.ProcessEnv = {},
-): Promise<RunningGateway> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'serve', '--config', configPath, '--port', String(port)],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
-  const url = `http://127.0.0.1:${port}`
+): Promise<RunningServer> {
+  return startServer([CLI, 'serve', '--config', configPath, '--port', String(port)], port, env)
+}
 
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`)
+/**
+ * Starts the bare Hono route of `bare-server.ts`, the ceiling: `options` are its busy time in
+ * microseconds and `batched`, as that file describes.
+ */
+export async function startBare(...options: string[]): Promise<RunningServer> {
+  const port = await freePort()
+  return startServer([BARE_SERVER, String(port), ...options], port)
+}
+
+async function startServer(
+  args: string[],
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
     const up = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
       () => false,
     )
-    if (up) break
+    if (up) return { url, stop }
+    if (attempt === 100) {
+      await stop()
+      throw new Error(`server did not answer on ${url}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null) return
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    },
   }
 }

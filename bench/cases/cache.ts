@@ -1,20 +1,25 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import { stringify } from 'yaml'
 
 import { generatedPeople, type DirectoryPerson } from '../../test/servers/ldap-fixtures/people.js'
-import { freePort, waitForPort } from '../../test/servers/ports.js'
+import { freePort } from '../../test/servers/ports.js'
 import { startRedis } from '../../test/servers/redis.js'
 import { startSlapd, type SlapdServer } from '../../test/servers/slapd.js'
-import { loadHttp, startGateway, type LoadResult } from '../load.js'
+import {
+  askEach,
+  httpMeasure,
+  inTurns,
+  startBare,
+  startGateway,
+  Resources,
+  type LoadResult,
+  type Measure,
+} from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
-const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url))
 const CUSTOMERS = 200
 const PEOPLE = 2_000
 
@@ -65,52 +70,24 @@ function ldapConfig(slapd: SlapdServer, ttl: string): string {
   })
 }
 
-/** Runs the built gateway on `yaml`, asks every path once (filling the cache), then loads it. */
-async function loadGateway(
+/**
+ * Starts the built gateway on `yaml` among `resources` and asks every path once, filling the
+ * cache when it is on; the measure loads it with the same paths.
+ */
+async function gatewayMeasure(
+  resources: Resources,
   folder: string,
   name: string,
   yaml: string,
   paths: string[],
   workers = 1,
-): Promise<LoadResult> {
+): Promise<Measure> {
   const file = join(folder, `${name.replace(/\W+/g, '-')}.yaml`)
   await writeFile(file, yaml)
   const env = { LIVELOOKUP_WORKERS: String(workers) }
-  const gateway = await startGateway(file, await freePort(), env)
-  try {
-    await warmUp(gateway.url, paths)
-    return await loadHttp({ name, url: gateway.url, paths })
-  } finally {
-    await gateway.stop()
-  }
-}
-
-async function warmUp(url: string, paths: readonly string[]): Promise<void> {
-  for (const path of paths) {
-    const answer = await fetch(url + path)
-    const body = await answer.text()
-    if (!answer.ok) throw new Error(`${path} answered ${answer.status}: ${body.slice(0, 200)}`)
-  }
-}
-
-async function loadBare(paths: string[]): Promise<LoadResult> {
-  const port = await freePort()
-  const child = spawn(process.execPath, [BARE_SERVER, String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  try {
-    await waitForPort(port)
-    return await loadHttp({
-      name: 'bare Hono route (ceiling)',
-      url: `http://127.0.0.1:${port}`,
-      paths,
-    })
-  } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    }
-  }
+  const gateway = await resources.add(startGateway(file, await freePort(), env))
+  await askEach(gateway.url, paths)
+  return httpMeasure({ name, url: gateway.url, paths })
 }
 
 /** Cache hits from memory and from Redis against the bare route. */
@@ -118,29 +95,19 @@ async function hitLoads(folder: string): Promise<LoadResult[]> {
   const paths = Array.from({ length: CUSTOMERS }, (_, i) =>
     lookupPath('customers', `bob${i}@example.com`),
   )
-  const memory = await loadGateway(
-    folder,
-    'cache hits, memory store',
-    cachedConfig('memory'),
-    paths,
-  )
   const redis = await startRedis()
+  const resources = new Resources()
   try {
-    const shared = await loadGateway(
-      folder,
-      'cache hits, Redis store',
-      cachedConfig(redis.url),
-      paths,
-    )
-    const workers = await loadGateway(
-      folder,
-      'cache hits, memory store, 2 workers',
-      cachedConfig('memory'),
-      paths,
-      2,
-    )
-    return [memory, shared, await loadBare(paths), workers]
+    const gateway = (name: string, yaml: string, workers?: number) =>
+      gatewayMeasure(resources, folder, name, yaml, paths, workers)
+    const memory = await gateway('cache hits, memory store', cachedConfig('memory'))
+    const shared = await gateway('cache hits, Redis store', cachedConfig(redis.url))
+    const workers = await gateway('cache hits, memory store, 2 workers', cachedConfig('memory'), 2)
+    const bare = await resources.add(startBare())
+    const ceiling = httpMeasure({ name: 'bare Hono route (ceiling)', url: bare.url, paths })
+    return await inTurns([memory, shared, ceiling, workers])
   } finally {
+    await resources.close()
     await redis.close()
   }
 }
@@ -149,14 +116,19 @@ async function hitLoads(folder: string): Promise<LoadResult[]> {
 async function ldapLoads(folder: string): Promise<LoadResult[]> {
   const people = generatedPeople(PEOPLE)
   const slapd = await startSlapd({ people })
+  const resources = new Resources()
   try {
     const paths = people
       .filter((_, i) => i % 10 === 0)
       .map((person: DirectoryPerson) => lookupPath('people', String(person.mail)))
-    const cold = await loadGateway(folder, 'LDAP, cache off', ldapConfig(slapd, '0'), paths)
-    const warm = await loadGateway(folder, 'LDAP, cache warm', ldapConfig(slapd, '1h'), paths)
-    return [cold, warm]
+    const gateway = (name: string, ttl: string) =>
+      gatewayMeasure(resources, folder, name, ldapConfig(slapd, ttl), paths)
+    return await inTurns([
+      await gateway('LDAP, cache off', '0'),
+      await gateway('LDAP, cache warm', '1h'),
+    ])
   } finally {
+    await resources.close()
     await slapd.stop()
   }
 }

@@ -1,15 +1,19 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-import { freePort, waitForPort } from '../../test/servers/ports.js'
-import { loadHttp, startGateway } from '../load.js'
+import { freePort } from '../../test/servers/ports.js'
+import {
+  httpMeasure,
+  inTurns,
+  loadHttp,
+  startBare,
+  startGateway,
+  Resources,
+  type RunningServer,
+} from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
-const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url))
 const LATENCIES = [20, 50, 100]
 /** The busy time per request of the slowed bare route. */
 const BUSY_US = 25
@@ -57,34 +61,19 @@ export const coreBench: BenchCase = {
     const file = join(folder, 'gateway.yaml')
     await writeFile(file, fanOutConfig())
 
-    const barePort = await freePort()
-    const bare = spawn(process.execPath, [BARE_SERVER, String(barePort)], { stdio: 'ignore' })
-    const busyPort = await freePort()
-    const busyArgs = [BARE_SERVER, String(busyPort), String(BUSY_US)]
-    const busy = spawn(process.execPath, busyArgs, { stdio: 'ignore' })
-    const batchedPort = await freePort()
-    const batchedArgs = [BARE_SERVER, String(batchedPort), String(BUSY_US), 'batched']
-    const batched = spawn(process.execPath, batchedArgs, { stdio: 'ignore' })
-    const gateway = await startGateway(file, await freePort())
+    const resources = new Resources()
     try {
-      await waitForPort(barePort)
-      await waitForPort(busyPort)
-      await waitForPort(batchedPort)
-      const ceiling = await loadHttp({
-        name: 'bare Hono route (ceiling)',
-        url: `http://127.0.0.1:${barePort}`,
-        paths: ['/livelookup'],
-      })
-      const slowed = await loadHttp({
-        name: `bare Hono route spinning ${BUSY_US} µs per request`,
-        url: `http://127.0.0.1:${busyPort}`,
-        paths: ['/livelookup'],
-      })
-      const slowedBatched = await loadHttp({
-        name: `bare Hono route spinning ${BUSY_US} µs, answers written once per turn`,
-        url: `http://127.0.0.1:${batchedPort}`,
-        paths: ['/livelookup'],
-      })
+      const bare = await resources.add(startBare())
+      const busy = await resources.add(startBare(String(BUSY_US)))
+      const batched = await resources.add(startBare(String(BUSY_US), 'batched'))
+      const gateway = await resources.add(startGateway(file, await freePort()))
+      const bareRoute = (name: string, server: RunningServer) =>
+        httpMeasure({ name, url: server.url, paths: ['/livelookup'] })
+      const [ceiling, slowed, slowedBatched] = await inTurns([
+        bareRoute('bare Hono route (ceiling)', bare),
+        bareRoute(`bare Hono route spinning ${BUSY_US} µs per request`, busy),
+        bareRoute(`bare Hono route spinning ${BUSY_US} µs, answers written once per turn`, batched),
+      ])
       const fanOut = await loadHttp({
         name: 'fan-out 20/50/100 ms',
         url: gateway.url,
@@ -95,26 +84,22 @@ export const coreBench: BenchCase = {
       const slowest = Math.max(...LATENCIES)
       return {
         title: 'Fan-out over three connectors, and the bare-route ceiling',
-        results: [ceiling, slowed, slowedBatched, fanOut],
+        results: [ceiling!, slowed!, slowedBatched!, fanOut],
         verdicts: [
           `bare route spinning ${BUSY_US} µs per request / ceiling: ` +
-            `${percent(slowed.rps, ceiling.rps)}% ` +
-            `(${Math.round(1e6 / slowed.rps)} µs per answer against ` +
-            `${Math.round(1e6 / ceiling.rps)} µs)`,
+            `${percent(slowed!.rps, ceiling!.rps)}% ` +
+            `(${Math.round(1e6 / slowed!.rps)} µs per answer against ` +
+            `${Math.round(1e6 / ceiling!.rps)} µs)`,
           `the same, answers written once per turn / ceiling: ` +
-            `${percent(slowedBatched.rps, ceiling.rps)}% ` +
-            `(${Math.round(1e6 / slowedBatched.rps)} µs per answer)`,
+            `${percent(slowedBatched!.rps, ceiling!.rps)}% ` +
+            `(${Math.round(1e6 / slowedBatched!.rps)} µs per answer)`,
           `fan-out p99 ${fanOut.p99} ms against the slowest connector's ${slowest} ms: ` +
             `${Math.round((fanOut.p99 - slowest) * 10) / 10} ms over ` +
             `(target: within 15 ms; the sum would be ${LATENCIES.reduce((a, b) => a + b)} ms)`,
         ],
       }
     } finally {
-      await gateway.stop()
-      for (const server of [bare, busy, batched]) {
-        server.kill('SIGTERM')
-        await once(server, 'exit')
-      }
+      await resources.close()
       await rm(folder, { recursive: true, force: true })
     }
   },

@@ -12,7 +12,17 @@ import { ldapConnector } from '../../connectors/ldap/index.js'
 import { generatedPeople, type DirectoryPerson } from '../../test/servers/ldap-fixtures/people.js'
 import { freePort } from '../../test/servers/ports.js'
 import { startSlapd, type SlapdServer } from '../../test/servers/slapd.js'
-import { loadDirect, loadHttp, startGateway, underDeadline, type LoadResult } from '../load.js'
+import {
+  askEach,
+  directMeasure,
+  httpMeasure,
+  inTurns,
+  Resources,
+  startGateway,
+  underDeadline,
+  type LoadResult,
+  type Measure,
+} from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const PEOPLE = 10_000
@@ -91,28 +101,19 @@ function gatewayConfig(slapd: SlapdServer): string {
   })
 }
 
-async function loadGateway(
-  slapd: SlapdServer,
-  folder: string,
+/** Starts the gateway with `workers` processes among `resources`, checked with every path. */
+async function gatewayMeasure(
+  resources: Resources,
+  config: string,
   lookups: readonly Lookup[],
-  workers = 1,
-): Promise<LoadResult> {
-  const config = join(folder, 'gateway.yaml')
-  await writeFile(config, gatewayConfig(slapd))
+  workers: number,
+): Promise<Measure> {
   const env = { LIVELOOKUP_WORKERS: String(workers) }
-  const gateway = await startGateway(config, await freePort(), env)
-  try {
-    for (const { path } of lookups) {
-      const answer = await fetch(gateway.url + path)
-      const body = await answer.text()
-      if (!answer.ok) throw new Error(`${path} answered ${answer.status}: ${body.slice(0, 200)}`)
-    }
-    const paths = lookups.map((lookup) => lookup.path)
-    const name = `gateway over HTTP, cache off${workers > 1 ? `, ${workers} workers` : ''}`
-    return await loadHttp({ name, url: gateway.url, paths })
-  } finally {
-    await gateway.stop()
-  }
+  const gateway = await resources.add(startGateway(config, await freePort(), env))
+  const paths = lookups.map((lookup) => lookup.path)
+  await askEach(gateway.url, paths)
+  const name = `gateway over HTTP, cache off${workers > 1 ? `, ${workers} workers` : ''}`
+  return httpMeasure({ name, url: gateway.url, paths })
 }
 
 /** An ldapts client over ldaps://, trusting the test CA like the gateway does. */
@@ -129,7 +130,11 @@ function search(client: Client, slapd: SlapdServer, lookup: Lookup): Promise<unk
 }
 
 /** The connector in this process with no HTTP: what the gateway's LDAP path costs by itself. */
-async function loadConnector(slapd: SlapdServer, lookups: readonly Lookup[]): Promise<LoadResult> {
+function connectorMeasure(
+  resources: Resources,
+  slapd: SlapdServer,
+  lookups: readonly Lookup[],
+): Measure {
   const options = ldapConnector.options.parse(connectorOptions(slapd))
   const context = {
     name: 'directory',
@@ -138,6 +143,7 @@ async function loadConnector(slapd: SlapdServer, lookups: readonly Lookup[]): Pr
     timeoutMs: 5_000,
   }
   const connector = ldapConnector.create(options, context)
+  resources.defer(() => connector.close())
   const compiled = Object.fromEntries(
     Object.entries(RULES).map(([input, filter]) => [
       input,
@@ -145,35 +151,32 @@ async function loadConnector(slapd: SlapdServer, lookups: readonly Lookup[]): Pr
     ]),
   )
   const attributes = Object.values(MAP)
-  try {
-    return await loadDirect('connector in-process, no HTTP', (i) => {
-      const { input } = lookups[i % lookups.length]!
-      const rule = compiled[Object.keys(input)[0]!]!
-      return underDeadline(5_000, (signal) =>
-        connector.search({ rule, input, attributes, limit: 25, signal }),
-      )
-    })
-  } finally {
-    await connector.close()
-  }
+  return directMeasure('connector in-process, no HTTP', (i) => {
+    const { input } = lookups[i % lookups.length]!
+    const rule = compiled[Object.keys(input)[0]!]!
+    return underDeadline(5_000, (signal) =>
+      connector.search({ rule, input, attributes, limit: 25, signal }),
+    )
+  })
 }
 
 /** The ceiling: ldapts itself over already-bound connections, no HTTP, no XML. */
-async function loadPooled(slapd: SlapdServer, lookups: readonly Lookup[]): Promise<LoadResult> {
+async function pooledMeasure(
+  resources: Resources,
+  slapd: SlapdServer,
+  lookups: readonly Lookup[],
+): Promise<Measure> {
   const clients = Array.from({ length: POOL_SIZE }, () => tlsClient(slapd))
+  resources.defer(() => Promise.all(clients.map((client) => client.unbind())))
   await Promise.all(clients.map((client) => client.bind(slapd.bindDN, slapd.password)))
-  try {
-    return await loadDirect(`ldapts, ${POOL_SIZE} pooled bound connections`, (i) =>
-      search(clients[i % clients.length]!, slapd, lookups[i % lookups.length]!),
-    )
-  } finally {
-    await Promise.all(clients.map((client) => client.unbind()))
-  }
+  return directMeasure(`ldapts, ${POOL_SIZE} pooled bound connections`, (i) =>
+    search(clients[i % clients.length]!, slapd, lookups[i % lookups.length]!),
+  )
 }
 
 /** What the PHP scripts do: connect, bind, search and unbind for every lookup. */
-async function loadFreshBinds(slapd: SlapdServer, lookups: readonly Lookup[]): Promise<LoadResult> {
-  return loadDirect('ldapts, bind-search-unbind per lookup', async (i) => {
+function freshBindMeasure(slapd: SlapdServer, lookups: readonly Lookup[]): Measure {
+  return directMeasure('ldapts, bind-search-unbind per lookup', async (i) => {
     const client = tlsClient(slapd)
     try {
       await client.bind(slapd.bindDN, slapd.password)
@@ -223,15 +226,21 @@ export const ldapBench: BenchCase = {
     const folder = await mkdtemp(join(tmpdir(), 'bench-ldap-'))
     const people = generatedPeople(PEOPLE)
     const slapd = await startSlapd({ people })
+    const resources = new Resources()
     try {
       const lookups = lookupMix(people)
-      const gateway = await loadGateway(slapd, folder, lookups)
-      const workers = await loadGateway(slapd, folder, lookups, 2)
-      const connector = await loadConnector(slapd, lookups)
-      const pooled = await loadPooled(slapd, lookups)
-      const fresh = await loadFreshBinds(slapd, lookups)
-      return report(gateway, workers, connector, pooled, fresh)
+      const config = join(folder, 'gateway.yaml')
+      await writeFile(config, gatewayConfig(slapd))
+      const [gateway, workers, connector, pooled, fresh] = await inTurns([
+        await gatewayMeasure(resources, config, lookups, 1),
+        await gatewayMeasure(resources, config, lookups, 2),
+        connectorMeasure(resources, slapd, lookups),
+        await pooledMeasure(resources, slapd, lookups),
+        freshBindMeasure(slapd, lookups),
+      ])
+      return report(gateway!, workers!, connector!, pooled!, fresh!)
     } finally {
+      await resources.close()
       await slapd.stop()
       await rm(folder, { recursive: true, force: true })
     }

@@ -11,7 +11,16 @@ import { sqlConnector } from '../../connectors/sql/index.js'
 import { startMariadb, type MariadbServer } from '../../test/servers/mariadb.js'
 import { freePort } from '../../test/servers/ports.js'
 import { startPostgres, type PostgresServer } from '../../test/servers/postgres.js'
-import { loadDirect, loadHttp, startGateway, underDeadline, type LoadResult } from '../load.js'
+import {
+  directMeasure,
+  httpMeasure,
+  inTurns,
+  Resources,
+  startGateway,
+  underDeadline,
+  type LoadResult,
+  type Measure,
+} from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const CUSTOMERS = 10_000
@@ -105,16 +114,18 @@ function email(i: number): string {
   return EMAILS[i % EMAILS.length]!
 }
 
-async function postgresDirect(port: number): Promise<LoadResult[]> {
+/** The driver's pool with no HTTP (the ceiling), and a new connection per lookup. */
+function postgresMeasures(resources: Resources, port: number): Measure[] {
   const config = { host: '127.0.0.1', port, user: 'bench', password: PASSWORD, database: 'crm' }
   const pool = new pg.Pool({ ...config, max: POOL })
+  resources.defer(() => pool.end())
   const query = `${SELECT}$1`
-  try {
+  return [
     // Named, so the server parses it once per connection, as the gateway's statements are.
-    const pooled = await loadDirect('PostgreSQL: pg pool, no HTTP (ceiling)', (i) =>
+    directMeasure('PostgreSQL: pg pool, no HTTP (ceiling)', (i) =>
       pool.query({ name: 'lookup', text: query, values: [email(i)] }),
-    )
-    const fresh = await loadDirect('PostgreSQL: new connection per lookup', async (i) => {
+    ),
+    directMeasure('PostgreSQL: new connection per lookup', async (i) => {
       const client = new pg.Client(config)
       await client.connect()
       try {
@@ -122,97 +133,84 @@ async function postgresDirect(port: number): Promise<LoadResult[]> {
       } finally {
         await client.end()
       }
-    })
-    return [pooled, fresh]
-  } finally {
-    await pool.end()
-  }
+    }),
+  ]
 }
 
-async function mariadbDirect(port: number): Promise<LoadResult[]> {
+function mariadbMeasures(resources: Resources, port: number): Measure[] {
   const config = { host: '127.0.0.1', port, user: 'bench', password: PASSWORD, database: 'crm' }
   const pool = mysql.createPool({ ...config, connectionLimit: POOL }).promise()
+  resources.defer(() => pool.end())
   const query = `${SELECT}?`
-  try {
-    const pooled = await loadDirect('MariaDB: mysql2 pool, no HTTP (ceiling)', (i) =>
+  return [
+    directMeasure('MariaDB: mysql2 pool, no HTTP (ceiling)', (i) =>
       pool.execute(query, [email(i)]),
-    )
-    const fresh = await loadDirect('MariaDB: new connection per lookup', async (i) => {
+    ),
+    directMeasure('MariaDB: new connection per lookup', async (i) => {
       const connection = await mysql.createConnection(config).promise()
       try {
         await connection.execute(query, [email(i)])
       } finally {
         await connection.end()
       }
-    })
-    return [pooled, fresh]
-  } finally {
-    await pool.end()
-  }
+    }),
+  ]
 }
 
 /** The connector's own search, with no HTTP and no engine: how much the connector adds. */
-async function connectorDirect(
+function connectorMeasure(
+  resources: Resources,
   name: string,
   options: Record<string, unknown>,
-): Promise<LoadResult> {
+): Measure {
   const logger = pino({ level: 'silent' })
   const parsed = sqlConnector.options.parse(options)
   const rule = sqlConnector.compile({ query: `${SELECT}{email}`, when: ['email'] }, parsed)
   const connector = sqlConnector.create(parsed, { name, logger, configDir: '.', timeoutMs: 5_000 })
+  resources.defer(() => connector.close())
   const attributes = ['id', 'first_name', 'last_name', 'email', 'phone', 'company']
-  try {
-    return await loadDirect(`${name}: connector search, no HTTP`, (i) =>
-      underDeadline(5_000, (signal) =>
-        connector.search({ rule, input: { email: email(i) }, attributes, limit: 25, signal }),
-      ),
-    )
-  } finally {
-    await connector.close()
-  }
+  return directMeasure(`${name}: connector search, no HTTP`, (i) =>
+    underDeadline(5_000, (signal) =>
+      connector.search({ rule, input: { email: email(i) }, attributes, limit: 25, signal }),
+    ),
+  )
 }
 
-/** The gateway over HTTP with `workers` processes, for the PostgreSQL then the MariaDB source. */
-async function loadGateways(file: string, workers: number): Promise<[LoadResult, LoadResult]> {
+/** The gateway over HTTP with `workers` processes: its PostgreSQL and its MariaDB source. */
+async function gatewayMeasures(
+  resources: Resources,
+  file: string,
+  workers: number,
+): Promise<[Measure, Measure]> {
   const env = { LIVELOOKUP_WORKERS: String(workers) }
-  const gateway = await startGateway(file, await freePort(), env)
+  const gateway = await resources.add(startGateway(file, await freePort(), env))
   const suffix = workers > 1 ? `, ${workers} workers` : ''
-  try {
-    const pg = await loadHttp({
-      name: `PostgreSQL: gateway over HTTP${suffix}`,
+  const measure = (name: string, source: string) =>
+    httpMeasure({
+      name: `${name}: gateway over HTTP${suffix}`,
       url: gateway.url,
-      paths: paths('pg_customers'),
+      paths: paths(source),
     })
-    const my = await loadHttp({
-      name: `MariaDB: gateway over HTTP${suffix}`,
-      url: gateway.url,
-      paths: paths('my_customers'),
-    })
-    return [pg, my]
-  } finally {
-    await gateway.stop()
-  }
+  return [measure('PostgreSQL', 'pg_customers'), measure('MariaDB', 'my_customers')]
 }
 
+/** The ratios of one database's results, in the order `inTurns` was given them. */
 function verdicts(
   name: string,
-  gateway: LoadResult,
-  ceiling: LoadResult,
-  fresh: LoadResult,
+  [gateway, workers, ceiling, connector, fresh]: LoadResult[],
 ): string[] {
-  const times = fresh.rps === 0 ? 0 : Math.round((gateway.rps / fresh.rps) * 10) / 10
-  const ratio = percent(gateway.rps, ceiling.rps)
+  const times = fresh!.rps === 0 ? 0 : Math.round((gateway!.rps / fresh!.rps) * 10) / 10
+  const ratio = percent(gateway!.rps, ceiling!.rps)
+  const workersRatio = percent(workers!.rps, ceiling!.rps)
   return [
     `${name} gateway / pool ceiling: ${ratio}% (target >= 80%)${ratio >= 80 ? '' : ' MISSED'}`,
     `${name} gateway / connection per lookup: ${times}x (target >= 3x)` +
       (times >= 3 ? '' : ' MISSED'),
+    `${name} connector search / pool ceiling: ${percent(connector!.rps, ceiling!.rps)}%`,
+    // The gateway with 2 workers is held to the same target as one worker.
+    `${name} gateway with 2 workers / pool ceiling: ${workersRatio}%` +
+      (workersRatio >= 80 ? '' : ' MISSED'),
   ]
-}
-
-/** The gateway with 2 workers against the pool, held to the same target as one worker. */
-function workersVerdict(name: string, workers: LoadResult, ceiling: LoadResult): string {
-  const ratio = percent(workers.rps, ceiling.rps)
-  return `${name} gateway with 2 workers / pool ceiling: ${ratio}%${ratio >= 80 ? '' : ' MISSED'}`
 }
 
 /**
@@ -226,55 +224,40 @@ export const sqlBench: BenchCase = {
     const folder = await mkdtemp(join(tmpdir(), 'bench-sql-'))
     const postgres = await startPostgres()
     const mariadb = await startMariadb()
+    const resources = new Resources()
     try {
       await seedPostgres(postgres)
       await seedMariadb(mariadb)
       const file = join(folder, 'gateway.yaml')
       await writeFile(file, gatewayConfig(postgres.port, mariadb.port))
 
-      const [pgGateway, myGateway] = await loadGateways(file, 1)
-      const [pgWorkers, myWorkers] = await loadGateways(file, 2)
-      const [pgPool, pgFresh] = await postgresDirect(postgres.port)
-      const [myPool, myFresh] = await mariadbDirect(mariadb.port)
+      const [pgGateway, myGateway] = await gatewayMeasures(resources, file, 1)
+      const [pgWorkers, myWorkers] = await gatewayMeasures(resources, file, 2)
       const url = (scheme: string, port: number): string =>
         `${scheme}://bench:${PASSWORD}@127.0.0.1:${port}/crm`
-      const pgConnector = await connectorDirect('PostgreSQL', {
+      const pgConnector = connectorMeasure(resources, 'PostgreSQL', {
         dialect: 'postgres',
         url: url('postgres', postgres.port),
         tls: false,
         pool: POOL,
       })
-      const myConnector = await connectorDirect('MariaDB', {
+      const myConnector = connectorMeasure(resources, 'MariaDB', {
         dialect: 'mysql',
         url: url('mysql', mariadb.port),
         tls: false,
         pool: POOL,
       })
-
+      const [pgPool, pgFresh] = postgresMeasures(resources, postgres.port)
+      const [myPool, myFresh] = mariadbMeasures(resources, mariadb.port)
+      const pgResults = await inTurns([pgGateway, pgWorkers, pgPool!, pgConnector, pgFresh!])
+      const myResults = await inTurns([myGateway, myWorkers, myPool!, myConnector, myFresh!])
       return {
         title: 'SQL source at 10,000 customers (PostgreSQL and MariaDB, 32 concurrent lookups)',
-        results: [
-          pgGateway,
-          pgWorkers,
-          pgPool!,
-          pgConnector,
-          pgFresh!,
-          myGateway,
-          myWorkers,
-          myPool!,
-          myConnector,
-          myFresh!,
-        ],
-        verdicts: [
-          ...verdicts('PostgreSQL', pgGateway, pgPool!, pgFresh!),
-          `PostgreSQL connector search / pool ceiling: ${percent(pgConnector.rps, pgPool!.rps)}%`,
-          workersVerdict('PostgreSQL', pgWorkers, pgPool!),
-          ...verdicts('MariaDB', myGateway, myPool!, myFresh!),
-          `MariaDB connector search / pool ceiling: ${percent(myConnector.rps, myPool!.rps)}%`,
-          workersVerdict('MariaDB', myWorkers, myPool!),
-        ],
+        results: [...pgResults, ...myResults],
+        verdicts: [...verdicts('PostgreSQL', pgResults), ...verdicts('MariaDB', myResults)],
       }
     } finally {
+      await resources.close()
       await postgres.destroy()
       await mariadb.destroy()
       await rm(folder, { recursive: true, force: true })

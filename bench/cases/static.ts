@@ -11,12 +11,19 @@ import { stringify } from 'yaml'
 import { contactsCsv, generateContacts, type DemoContact } from '../../config/generate-demo.js'
 import { staticConnector } from '../../connectors/static/index.js'
 import { freePort } from '../../test/servers/ports.js'
-import { loadHttp, startGateway, type LoadResult } from '../load.js'
+import {
+  askEach,
+  httpMeasure,
+  inTurns,
+  startBare,
+  startGateway,
+  Resources,
+  type LoadResult,
+} from '../load.js'
 import { percent, type BenchCase, type BenchReport } from '../report.js'
 
 const CONTACTS = 100_000
 const SELF = fileURLToPath(import.meta.url)
-const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url))
 
 /** The address book rules under test, as an administrator would write them. */
 const RULES: readonly { when: string[]; match: Record<string, string> }[] = [
@@ -62,28 +69,39 @@ export const staticBench: BenchCase = {
 
       const load = await measureLoadInChild(csv)
       const paths = queryMix(contacts)
-      const gateway = await loadGateway(join(folder, 'gateway.yaml'), paths)
-      const workers = await loadGateway(join(folder, 'gateway.yaml'), paths, 2)
-      const ceiling = await loadBare(paths)
-      return report(load, gateway, workers, ceiling)
+      const config = join(folder, 'gateway.yaml')
+      const resources = new Resources()
+      try {
+        const gateway = async (workers: number) =>
+          resources.add(
+            startGateway(config, await freePort(), { LIVELOOKUP_WORKERS: String(workers) }),
+          )
+        const single = await gateway(1)
+        const workers = await gateway(2)
+        const bare = await resources.add(startBare())
+        for (const server of [single, workers, bare]) await askEach(server.url, paths)
+        const results = await inTurns([
+          httpMeasure({ name: 'gateway, static 100k', url: single.url, paths }),
+          httpMeasure({ name: 'gateway, static 100k, 2 workers', url: workers.url, paths }),
+          httpMeasure({ name: 'bare Hono route (ceiling)', url: bare.url, paths }),
+        ])
+        return report(load, results)
+      } finally {
+        await resources.close()
+      }
     } finally {
       await rm(folder, { recursive: true, force: true })
     }
   },
 }
 
-function report(
-  load: LoadFigures,
-  gateway: LoadResult,
-  workers: LoadResult,
-  ceiling: LoadResult,
-): BenchReport {
+function report(load: LoadFigures, [gateway, workers, ceiling]: LoadResult[]): BenchReport {
   const total = load.loadMs + load.indexMs
-  const ratio = percent(gateway.rps, ceiling.rps)
-  const workersRatio = percent(workers.rps, ceiling.rps)
+  const ratio = percent(gateway!.rps, ceiling!.rps)
+  const workersRatio = percent(workers!.rps, ceiling!.rps)
   return {
     title: `Static address book, ${CONTACTS.toLocaleString('en')} contacts`,
-    results: [gateway, workers, ceiling],
+    results: [gateway!, workers!, ceiling!],
     verdicts: [
       `load: ${load.loadMs} ms to read and parse, ${load.indexMs} ms to index the rule columns, ` +
         `${total} ms in all (target < 2000 ms)${total < 2000 ? '' : ' MISSED'}`,
@@ -91,7 +109,7 @@ function report(
         `(target < 250 MB)${load.rssMb < 250 ? '' : ' MISSED'}`,
       `static / ceiling: ${ratio}% (target >= 50%)${ratio >= 50 ? '' : ' MISSED'}`,
       `static with 2 workers / ceiling: ${workersRatio}%${workersRatio >= 50 ? '' : ' MISSED'}`,
-      ...(gateway.errors ? [`gateway answered ${gateway.errors} requests with errors`] : []),
+      ...(gateway!.errors ? [`gateway answered ${gateway!.errors} requests with errors`] : []),
     ],
   }
 }
@@ -149,58 +167,6 @@ export function queryMix(contacts: readonly DemoContact[]): string[] {
     paths.push(live({ customer_id: contact.id }))
   }
   return paths
-}
-
-async function loadGateway(
-  config: string,
-  paths: readonly string[],
-  workers = 1,
-): Promise<LoadResult> {
-  const env = { LIVELOOKUP_WORKERS: String(workers) }
-  const gateway = await startGateway(config, await freePort(), env)
-  try {
-    await warmUp(gateway.url, paths)
-    const name = `gateway, static 100k${workers > 1 ? `, ${workers} workers` : ''}`
-    return await loadHttp({ name, url: gateway.url, paths })
-  } finally {
-    await gateway.stop()
-  }
-}
-
-async function loadBare(paths: readonly string[]): Promise<LoadResult> {
-  const port = await freePort()
-  const child = spawn(process.execPath, [BARE_SERVER, String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await warmUp(url, paths)
-    return await loadHttp({ name: 'bare Hono route (ceiling)', url, paths })
-  } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    }
-  }
-}
-
-/** Waits for the server, then sends every path once so indexes are built before measuring. */
-async function warmUp(url: string, paths: readonly string[]): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (
-      await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  for (const path of paths) {
-    const answer = await fetch(url + path)
-    const body = await answer.text()
-    if (!answer.ok) throw new Error(`${path} answered ${answer.status}: ${body.slice(0, 200)}`)
-  }
 }
 
 async function measureLoadInChild(file: string): Promise<LoadFigures> {
