@@ -44,6 +44,8 @@ export interface LdapConnection {
    * searches of concurrent lookups leave in one system call instead of one each.
    */
   holdWrites(): void
+  /** Closes the connection at once, without waiting on the server; pending searches fail. */
+  destroy(): void
 }
 
 /** Corks a socket for the rest of the event loop turn; see `LdapConnection.holdWrites`. */
@@ -143,7 +145,10 @@ export async function openConnection(
   try {
     const activeDirectory = await Promise.race([steps, abandoned])
     const holdWrites = (): void => writes.hold()
-    return { client, server: index, label: server.label, activeDirectory, holdWrites }
+    const destroy = (): void => {
+      for (const socket of sockets) socket.destroy()
+    }
+    return { client, server: index, label: server.label, activeDirectory, holdWrites, destroy }
   } catch (error) {
     abandon()
     if (!timedOut) throw ldapFailure(error, phase, server.label)

@@ -44,6 +44,18 @@ export function isConnectionFailure(error: unknown): boolean {
 }
 
 /**
+ * True when a lookup gave up without any answer from the server: the deadline or the client's
+ * operation timeout passed. A server that stops a search itself (`timeLimit`) has answered.
+ */
+export function isUnanswered(error: unknown): boolean {
+  return (
+    error instanceof ConnectorError &&
+    error.kind === 'timeout' &&
+    !(error.cause instanceof ResultCodeError)
+  )
+}
+
+/**
  * Turns an ldapts or socket error into a ConnectorError whose message tells an administrator
  * what to fix. `server` is `host:port`; the bind password never reaches a message.
  */

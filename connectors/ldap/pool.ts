@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 
 import { ConnectorError } from '../../src/errors.js'
 import type { LdapConnection } from './connection.js'
-import { isConnectionFailure } from './errors.js'
+import { isConnectionFailure, isUnanswered } from './errors.js'
 
 /** How the pool grows and moves back to the first server. */
 export interface PoolSettings {
@@ -18,6 +18,10 @@ interface Slot {
   readonly connection: LdapConnection
   inFlight: number
   retired: boolean
+  /** Operations the server has answered on this connection, failures included. */
+  answers: number
+  /** Lookups in a row given up on this connection without an answer since they began. */
+  unanswered: number
 }
 
 /** Opens a bound connection to the server at `index` of the `url` list. */
@@ -28,6 +32,13 @@ const MAX_REFUSAL_MS = 3_600_000
 
 /** How many times one lookup moves to another connection after its connection died. */
 const ATTEMPTS = 3
+
+/**
+ * Lookups in a row a connection may leave unanswered before it is closed and its server passed
+ * over: one slow search is not a dead server, two in a row with nothing else answered between
+ * them are as good as one (a hung server, or a connection a firewall dropped without a word).
+ */
+const UNANSWERED_LIMIT = 2
 
 /**
  * A small pool of bound connections. LDAP answers carry a message id, so several lookups share
@@ -89,8 +100,15 @@ export class LdapPool {
 
   private async use<T>(slot: Slot, work: (connection: LdapConnection) => Promise<T>): Promise<T> {
     slot.inFlight++
+    const answersBefore = slot.answers
     try {
-      return await work(slot.connection)
+      const result = await work(slot.connection)
+      this.answered(slot)
+      return result
+    } catch (error) {
+      if (!isUnanswered(error)) this.answered(slot)
+      else if (slot.answers === answersBefore) this.unanswered(slot)
+      throw error
     } finally {
       slot.inFlight--
       if (slot.retired && slot.inFlight === 0) void this.release(slot)
@@ -117,6 +135,30 @@ export class LdapPool {
     return best
   }
 
+  private answered(slot: Slot): void {
+    slot.answers++
+    slot.unanswered = 0
+  }
+
+  /**
+   * Counts a lookup the connection left unanswered; at the limit, every connection to that
+   * server is closed and the server passed over for `failbackMs`, as if it refused connections.
+   */
+  private unanswered(slot: Slot): void {
+    if (++slot.unanswered < UNANSWERED_LIMIT || slot.retired) return
+    const server = slot.connection.server
+    this.logger.warn(
+      { server, label: slot.connection.label },
+      'ldap server stopped answering; its connections are closed',
+    )
+    this.downUntil[server] = Date.now() + this.settings.failbackMs
+    for (const other of this.slots.filter((each) => each.connection.server === server)) {
+      other.retired = true
+      other.connection.destroy()
+      this.discard(other)
+    }
+  }
+
   private dropDead(): void {
     const dead = this.slots.filter((slot) => !slot.connection.client.isConnected)
     for (const slot of dead) this.discard(slot)
@@ -133,7 +175,7 @@ export class LdapPool {
   }
 
   private add(connection: LdapConnection): Slot {
-    const slot: Slot = { connection, inFlight: 0, retired: false }
+    const slot: Slot = { connection, inFlight: 0, retired: false, answers: 0, unanswered: 0 }
     if (this.closed) {
       void this.release(slot)
       throw new ConnectorError('internal', 'the connector is closed')

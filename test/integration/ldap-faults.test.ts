@@ -171,6 +171,39 @@ describe('ldap connector faults', () => {
     }
   })
 
+  it('passes over a server that stops answering once two lookups in a row go unanswered', async () => {
+    const connector = build({ url: [primary.url, secondary.url], failback: '60s' })
+    try {
+      expect(await company(connector)).toBe('primary')
+      primary.pause()
+      // The connection is open and bound; only the answers stop coming.
+      expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
+      expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
+      expect(await company(connector, 2_000)).toBe('secondary')
+      expect(await company(connector, 2_000)).toBe('secondary')
+    } finally {
+      primary.resume()
+      await connector.close()
+    }
+  })
+
+  it('keeps a server that answers between two lookups it left unanswered', async () => {
+    const connector = build({ url: [primary.url, secondary.url], failback: '60s' })
+    try {
+      expect(await company(connector)).toBe('primary')
+      for (let round = 0; round < 2; round++) {
+        primary.pause()
+        expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
+        primary.resume()
+        // One miss, then an answer: the count starts over, so two misses never meet.
+        expect(await company(connector)).toBe('primary')
+      }
+    } finally {
+      primary.resume()
+      await connector.close()
+    }
+  })
+
   it('skips a url where nothing listens', async () => {
     const closedPort = await freePort()
     const connector = build({ url: [`ldap://127.0.0.1:${closedPort}`, secondary.url] })

@@ -28,6 +28,12 @@ export interface SlapdServer {
   kill(): Promise<void>
   /** Starts it again on the same ports with the same data. */
   restart(): Promise<void>
+  /**
+   * Freezes the process (SIGSTOP): connections stay open and the kernel still accepts new ones,
+   * but nothing is answered, as with a hung server. `resume` thaws it; `stop` does too.
+   */
+  pause(): void
+  resume(): void
   /** Stops the server and removes its folder. */
   stop(): Promise<void>
 }
@@ -182,7 +188,10 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
     password: PASSWORD,
     kill: () => halt('SIGKILL'),
     restart: start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async stop() {
+      child?.kill('SIGCONT')
       await halt('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
     },
