@@ -3,6 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 
 import type { Client, ClientOptions } from 'ldapts'
 
+import { endOfTurn } from '../../src/end-of-turn.js'
 import { ConnectorError } from '../../src/errors.js'
 import { ldapFailure, type LdapPhase } from './errors.js'
 
@@ -63,7 +64,7 @@ class WriteBatch {
     if (this.held || !socket) return
     this.held = true
     socket.cork()
-    setImmediate(() => {
+    void endOfTurn().then(() => {
       this.held = false
       socket.uncork()
     })
