@@ -175,7 +175,7 @@ describe('ldap connector faults', () => {
     const connector = build({ url: [primary.url, secondary.url], failback: '60s' })
     try {
       expect(await company(connector)).toBe('primary')
-      primary.pause()
+      await primary.pause()
       // The connection is open and bound; only the answers stop coming.
       expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
       expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
@@ -192,7 +192,7 @@ describe('ldap connector faults', () => {
     try {
       expect(await company(connector)).toBe('primary')
       for (let round = 0; round < 2; round++) {
-        primary.pause()
+        await primary.pause()
         expect((await connectorFailure(company(connector, 300))).kind).toBe('timeout')
         primary.resume()
         // One miss, then an answer: the count starts over, so two misses never meet.

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -29,10 +29,11 @@ export interface SlapdServer {
   /** Starts it again on the same ports with the same data. */
   restart(): Promise<void>
   /**
-   * Freezes the process (SIGSTOP): connections stay open and the kernel still accepts new ones,
-   * but nothing is answered, as with a hung server. `resume` thaws it; `stop` does too.
+   * Freezes the process (SIGSTOP) and waits until every thread has stopped: connections stay
+   * open and the kernel still accepts new ones, but nothing is answered, as with a hung server.
+   * `resume` thaws it; `stop` does too.
    */
-  pause(): void
+  pause(): Promise<void>
   resume(): void
   /** Stops the server and removes its folder. */
   stop(): Promise<void>
@@ -188,7 +189,13 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
     password: PASSWORD,
     kill: () => halt('SIGKILL'),
     restart: start,
-    pause: () => void child?.kill('SIGSTOP'),
+    async pause() {
+      const pid = child?.pid
+      if (!pid || !child?.kill('SIGSTOP')) throw new Error('slapd is not running')
+      // The signal is only pending until each thread next leaves the kernel, which on a busy
+      // machine can be after slapd has answered one more request.
+      while (!allThreadsStopped(pid)) await new Promise((resolve) => setTimeout(resolve, 5))
+    },
     resume: () => void child?.kill('SIGCONT'),
     async stop() {
       child?.kill('SIGCONT')
@@ -196,4 +203,13 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** Whether every thread of the process is in the stopped state (`T` in /proc). */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`)
+  return tasks.every((task) => {
+    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')
+  })
 }
