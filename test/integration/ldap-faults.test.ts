@@ -171,7 +171,7 @@ describe('ldap connector faults', () => {
     }
   })
 
-  it('passes over a server that stops answering once two lookups in a row go unanswered', async () => {
+  it('passes over a server once two lookups in a row go unanswered on its connection', async () => {
     const connector = build({ url: [primary.url, secondary.url], failback: '60s' })
     try {
       expect(await company(connector)).toBe('primary')
