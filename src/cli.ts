@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { text } from 'node:stream/consumers'
 
-import { pino, type LevelWithSilent } from 'pino'
+import { pino, type LevelWithSilent, type Logger } from 'pino'
 
 import { ConfigError, RequestError } from './errors.js'
 import { Gateway } from './engine/gateway.js'
@@ -70,7 +70,11 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
   const envWorkers = process.env.LIVELOOKUP_WORKERS
   const workers = envWorkers ? whole(envWorkers, 'LIVELOOKUP_WORKERS', 1, 64) : undefined
   const processes = workers ?? config.server.workers
-  if (processes > 1 && !isWorker()) return superviseWorkers(processes, logger)
+  if (processes > 1 && !isWorker()) {
+    const code = await superviseWorkers(processes, logger)
+    await flushed(logger)
+    return code
+  }
 
   const portText = args.options.get('port') ?? process.env.LIVELOOKUP_PORT
   const port = portText ? whole(portText, '--port', 0, 65535) : undefined
@@ -96,9 +100,22 @@ async function serveCommand(args: ParsedArgs): Promise<number> {
     // A worker whose supervisor is gone stops too, rather than serving on unsupervised.
     if (isWorker()) process.once('disconnect', () => stop('supervisor'))
   })
-  // pino flushes its destination synchronously when the process exits.
-  logger.flush()
+  await flushed(logger)
   return 0
+}
+
+/**
+ * Waits until the logger's last lines are written: the process exits right after, and a write
+ * still in flight then would be lost. A stuck output is given a second at most.
+ */
+function flushed(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1_000)
+    logger.flush(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }
 
 /** A whole number from the command line or the environment, or a usage error naming it. */
