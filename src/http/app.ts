@@ -115,7 +115,6 @@ export function createApp(state: AppState): Hono {
         return { body: xml, contentType: XML_UTF8, matches: customers.length, runs: found.runs }
       },
     )
-    await endOfTurn()
     return answerWith(c, answer)
   })
 
@@ -137,7 +136,6 @@ export function createApp(state: AppState): Hono {
         return { body, contentType, matches: found.items.length, runs: found.runs }
       },
     )
-    await endOfTurn()
     return answerWith(c, answer)
   })
 
@@ -151,11 +149,16 @@ export function createApp(state: AppState): Hono {
 }
 
 /**
- * A lookup's XML, with its content type and the request id. Built as a Response with plain
- * headers: @hono/node-server writes those straight out, where `c.body()` would build a
- * Headers object first, only for it to be turned back into a plain one.
+ * A lookup's XML, with its content type and the request id, once the event loop's turn ends,
+ * so the answers of one turn are written together. Built as a Response with plain headers:
+ * @hono/node-server writes those straight out, where `c.body()` would build a Headers object
+ * first, only for it to be turned back into a plain one.
  */
-function answerWith(c: Context, answer: { body: Uint8Array; contentType: string }): Response {
+async function answerWith(
+  c: Context,
+  answer: { body: Uint8Array; contentType: string },
+): Promise<Response> {
+  await endOfTurn()
   return new Response(answer.body as Uint8Array<ArrayBuffer>, {
     status: 200,
     headers: {
