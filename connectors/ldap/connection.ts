@@ -123,8 +123,11 @@ export async function openConnection(
   let giveUp: (error: Error) => void = () => undefined
   const abandoned = new Promise<never>((_, reject) => (giveUp = reject))
   abandoned.catch(() => undefined)
-  const abandon = (): void => {
+  const destroy = (): void => {
     for (const socket of sockets) socket.destroy()
+  }
+  const abandon = (): void => {
+    destroy()
     void client.unbind().catch(() => undefined)
     giveUp(new Error('the connection was abandoned'))
   }
@@ -146,9 +149,6 @@ export async function openConnection(
   try {
     const activeDirectory = await Promise.race([steps, abandoned])
     const holdWrites = (): void => writes.hold()
-    const destroy = (): void => {
-      for (const socket of sockets) socket.destroy()
-    }
     return { client, server: index, label: server.label, activeDirectory, holdWrites, destroy }
   } catch (error) {
     abandon()
